@@ -1,0 +1,2 @@
+/** The `ofi-backtest` command. */
+console.log('ofi-backtest');

@@ -1,0 +1,8 @@
+/**
+ * ofi-backtest: order-flow research on crypto futures.
+ *
+ * The root entry holds the pure library (events and schemas, calculators, signals, risk),
+ * which runs unchanged in Node, Deno and a browser. Readers and writers that need the file
+ * system live in `ofi-backtest/io`.
+ */
+export * from './core/index.js';
