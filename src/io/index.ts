@@ -3,3 +3,4 @@
  */
 export * from './lines.js';
 export * from './zip.js';
+export * from './source.js';
