@@ -255,7 +255,8 @@ export function f64Column(batch: RecordBatch, name: string): Float64Array {
   if (!v) throw new Error(`batch lacks column "${name}"`);
   if (v.data.length === 1) {
     const d = v.data[0]!;
-    return (d.values as Float64Array).subarray(d.offset, d.offset + d.length);
+    // Arrow JS slices value buffers when it slices data (`offset` then only applies to the validity bitmap).
+    return (d.values as Float64Array).subarray(0, d.length);
   }
   return v.toArray() as Float64Array;
 }
@@ -266,7 +267,7 @@ export function sideColumn(batch: RecordBatch): Int8Array {
   if (!v) throw new Error('batch lacks column "side"');
   if (v.data.length === 1) {
     const d = v.data[0]!;
-    return (d.values as Int8Array).subarray(d.offset, d.offset + d.length);
+    return (d.values as Int8Array).subarray(0, d.length);
   }
   return v.toArray() as Int8Array;
 }
