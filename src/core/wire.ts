@@ -106,51 +106,51 @@ export const WireCombined = z.object({
   data: z.record(z.string(), z.unknown()),
 });
 
-/** Binance dump `aggTrades` row: `agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker`. */
-export const DumpAggTradeRow = z.tuple([
-  z.coerce.number().int().nonnegative(),
-  Decimal,
-  Decimal,
-  z.coerce.number().int().nonnegative(),
-  z.coerce.number().int().nonnegative(),
-  z.coerce.number().int().positive(),
-  z.enum(['true', 'false', 'True', 'False']),
+/**
+ * An unsigned integer written as CSV text (ids, epoch times, sizes). Digits only: `z.coerce`
+ * would read an empty field as 0 and `1e3` as 1000, which a CSV reader must refuse.
+ */
+export const UIntText = z.string().regex(/^\d+$/, { message: 'expected an unsigned integer' }).transform(Number);
+/** A signed integer written as CSV text (LOBSTER prices ×10000, with −9999999999 for an empty level). */
+export const IntText = z.string().regex(/^-?\d+$/, { message: 'expected an integer' }).transform(Number);
+/** A positive epoch time written as CSV text, in whatever unit the file uses (ms, or µs in spot dumps since 2025). */
+export const EpochText = UIntText.refine((v) => v > 0, { message: 'expected a positive epoch time' });
+/** A boolean as Binance dumps write it (Python-written files capitalise it). */
+export const BoolText = z.enum(['true', 'false', 'True', 'False']);
+/** LOBSTER's time: seconds after midnight, with a fraction of up to nanoseconds. */
+export const SecondsText = z.string().regex(/^\d+(\.\d+)?$/, { message: 'expected seconds after midnight' }).transform(Number);
+
+/**
+ * Binance dump `aggTrades` row: `agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker[,is_best_match]`
+ * (spot adds the last).
+ * @see https://github.com/binance/binance-public-data
+ */
+export const DumpAggTradeRow = z.union([
+  z.tuple([UIntText, Decimal, Decimal, UIntText, UIntText, EpochText, BoolText]),
+  z.tuple([UIntText, Decimal, Decimal, UIntText, UIntText, EpochText, BoolText, BoolText]),
 ]);
 
 /** Binance dump `trades` row: `id,price,qty,quote_qty,time,is_buyer_maker[,is_best_match]` (spot adds the last). */
 export const DumpTradeRow = z.union([
-  z.tuple([z.coerce.number().int().nonnegative(), Decimal, Decimal, Decimal, z.coerce.number().int().positive(), z.enum(['true', 'false', 'True', 'False'])]),
-  z.tuple([
-    z.coerce.number().int().nonnegative(),
-    Decimal,
-    Decimal,
-    Decimal,
-    z.coerce.number().int().positive(),
-    z.enum(['true', 'false', 'True', 'False']),
-    z.enum(['true', 'false', 'True', 'False']),
-  ]),
+  z.tuple([UIntText, Decimal, Decimal, Decimal, EpochText, BoolText]),
+  z.tuple([UIntText, Decimal, Decimal, Decimal, EpochText, BoolText, BoolText]),
 ]);
 
 /** Binance dump `bookTicker` row: `update_id,best_bid_price,best_bid_qty,best_ask_price,best_ask_qty,transaction_time,event_time`. */
-export const DumpBookTickerRow = z.tuple([
-  z.coerce.number().int().nonnegative(),
-  Decimal,
-  Decimal,
-  Decimal,
-  Decimal,
-  z.coerce.number().int().positive(),
-  z.coerce.number().int().positive(),
-]);
+export const DumpBookTickerRow = z.tuple([UIntText, Decimal, Decimal, Decimal, Decimal, EpochText, EpochText]);
 
 /** LOBSTER message row: `time (s after midnight), type 1–7, order id, size, price×10000, direction ±1`. */
 export const LobsterMessageRow = z.tuple([
-  z.coerce.number().nonnegative(),
-  z.coerce.number().int().min(1).max(7),
-  z.coerce.number().int(),
-  z.coerce.number().int().nonnegative(),
-  z.coerce.number().int(),
-  z.coerce.number().refine((v) => v === 1 || v === -1, { message: 'expected direction 1 or -1' }),
+  SecondsText,
+  UIntText.refine((v) => v >= 1 && v <= 7, { message: 'expected an event type from 1 to 7' }),
+  UIntText,
+  UIntText,
+  IntText,
+  z.enum(['1', '-1'], { message: 'expected direction 1 or -1' }),
 ]);
+
+/** LOBSTER order-book row: `ask price, ask size, bid price, bid size` per level, prices ×10000. */
+export const LobsterBookRow = z.array(IntText);
 
 export type WireTrade = z.infer<typeof WireTrade>;
 export type WireAggTrade = z.infer<typeof WireAggTrade>;
