@@ -29,6 +29,13 @@ import { SessionClock } from './sessions.js';
  * - `{ sessions: ['00:00', '08:00', '16:00'] }`: at each listed UTC time of day;
  * - `{ events: N }`: a rolling sum over the last N market prints;
  * - `{ ms: T }`: a rolling sum over the prints with `ts` in `(t − T, t]`, `t` the latest trade's ts.
+ *   As in every rolling window here (`rolling-window.ts`), the clock is monotone: a print whose
+ *   timestamp goes back is stamped with the latest one.
+ *
+ * A rolling window has a value once it is full: N market prints seen, or T elapsed since the
+ * first trade (a sum over a partly covered span is not comparable with later ones). The other
+ * resets have a value from the first trade on. A reset period only moves forward: a late print
+ * whose timestamp falls before the current session's start is counted in the current session.
  */
 export type CvdReset = 'none' | 'day' | { sessions: readonly string[] } | { events: number } | { ms: number };
 
@@ -80,7 +87,7 @@ export class CvdKernel {
   private seen = 0;
   private counted = 0;
   private firstTs = NaN;
-  private lastTs = NaN;
+  private lastTs = -Infinity;
   // rolling window ring (ts, base, quote)
   private rts: Float64Array;
   private rb: Float64Array;
@@ -146,13 +153,15 @@ export class CvdKernel {
 
   /** One trade. `sign` is +1 (aggressor bought) or −1; `counts` is false for a non-market print. */
   step(ts: number, price: number, qty: number, sign: number, counts: boolean): void {
-    if (this.seen === 0) this.firstTs = ts;
     this.seen++;
-    this.lastTs = ts;
     const mode = this.mode;
     if (mode === PERIOD) {
       if (this.clock!.advance(ts)) this.zero();
     } else if (mode === TIME) {
+      // a monotone clock: a timestamp that goes back (or is NaN) is read as the latest one
+      if (ts > this.lastTs) this.lastTs = ts;
+      if (this.firstTs !== this.firstTs && this.lastTs > -Infinity) this.firstTs = this.lastTs;
+      ts = this.lastTs;
       this.evictBefore(ts - this.span);
     }
     if (!counts) return;
@@ -173,7 +182,7 @@ export class CvdKernel {
     this.seen = 0;
     this.counted = 0;
     this.firstTs = NaN;
-    this.lastTs = NaN;
+    this.lastTs = -Infinity;
     this.head = 0;
     this.len = 0;
     this.clock?.reset();

@@ -103,6 +103,12 @@ describe('CVD golden values (worked by hand)', () => {
     closeTo(stream(t, { reset: { ms: 1000 } }).base, [null, null, -2, 4, 16], 'time window');
   });
 
+  it('rolling time window: a late print is stamped with the latest time (monotone clock)', () => {
+    const t = [tr(0, 'buy', 1, 10), tr(1000, 'buy', 2, 10), tr(500, 'buy', 4, 10), tr(2000, 'buy', 8, 10)];
+    // at 1000 the print at 0 leaves; the late print counts as at 1000; at 2000 both prints at 1000 leave
+    closeTo(stream(t, { reset: { ms: 1000 } }).base, [null, 2, 6, 8], 'clamped clock');
+  });
+
   it('refuses bad options, naming them', () => {
     expect(() => new CvdCalculator({ reset: { events: 0 } })).toThrow(/reset.events/);
     expect(() => new CvdCalculator({ reset: { ms: -5 } })).toThrow(/reset.ms/);
@@ -128,7 +134,7 @@ describe('marketMask', () => {
 });
 
 const tradeArb = fc.record({
-  dt: fc.integer({ min: 0, max: 3 * H }),
+  dt: fc.oneof(fc.integer({ min: 0, max: 3 * H }), fc.integer({ min: -60_000, max: 0 })),
   side: fc.constantFrom('buy' as const, 'sell' as const),
   qty: fc.double({ min: 0.001, max: 100, noNaN: true }),
   price: fc.double({ min: 1, max: 1e5, noNaN: true }),
