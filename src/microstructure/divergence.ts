@@ -233,27 +233,38 @@ export class DivergenceKernel {
 }
 
 /**
- * Streaming divergence detector. `update(point)` returns the divergence that became known at
- * this point (at most one can: a point cannot confirm a pivot high and a pivot low at once), or
- * `null`; `value` is the latest detection so far.
+ * Streaming divergence detector. `update(point)` returns the latest divergence known at this
+ * point (`null` until the first one), so `update`, `value` and `isReady` keep the one streaming
+ * contract; `fresh` tells whether this very point confirmed it (at most one can be: a point
+ * cannot confirm a pivot high and a pivot low at once), and `onDivergence` hears each one once.
  *
  * @example
  * const d = new DivergenceDetector({ left: 1, right: 1 });
  * // price 1, 3, 2, 4, 3 against flow 0, 5, 4, 3, 2: the highs at 3 and 4 (flow 5 then 3)
- * // make a regular bearish divergence, known at the fifth point.
+ * // make a regular bearish divergence, known at the fifth point (d.fresh is then true).
  */
 export class DivergenceDetector implements StreamingCalculator<DivergencePoint, Divergence> {
   private readonly k: DivergenceKernel;
   private last: Divergence | null = null;
+  private isFresh = false;
+  private readonly listener: ((d: Divergence) => void) | undefined;
 
-  constructor(readonly options: DivergenceOptions = {}) {
+  constructor(
+    readonly options: DivergenceOptions = {},
+    onDivergence?: (d: Divergence) => void,
+  ) {
     this.k = new DivergenceKernel(options);
+    this.listener = onDivergence;
   }
 
   update(point: DivergencePoint): Divergence | null {
     const d = this.k.step(point.ts, point.price, point.flow);
-    if (d) this.last = d;
-    return d;
+    this.isFresh = d !== null;
+    if (d) {
+      this.last = d;
+      this.listener?.(d);
+    }
+    return this.last;
   }
 
   /** The latest detection, `null` before the first. */
@@ -261,9 +272,14 @@ export class DivergenceDetector implements StreamingCalculator<DivergencePoint, 
     return this.last;
   }
 
-  /** True once enough points have arrived for a pivot to be confirmed. */
+  /** True once a divergence has been detected. */
   get isReady(): boolean {
-    return this.k.ready;
+    return this.last !== null;
+  }
+
+  /** True when the latest point confirmed a new divergence. */
+  get fresh(): boolean {
+    return this.isFresh;
   }
 
   /** Points fed so far (the index the next point will have). */
@@ -274,17 +290,20 @@ export class DivergenceDetector implements StreamingCalculator<DivergencePoint, 
   reset(): void {
     this.k.reset();
     this.last = null;
+    this.isFresh = false;
   }
 
-  /** The columnar face over one chunk, continuing this detector's state; detections in order. */
+  /** The columnar face over one chunk, continuing this detector's state: the detections that became known in it, in order. */
   updateColumns(points: DivergenceColumns, out: Divergence[] = []): Divergence[] {
     const { ts, price, flow } = points;
     const k = this.k;
     for (let i = 0; i < ts.length; i++) {
       const d = k.step(ts[i]!, price[i]!, flow[i]!);
+      this.isFresh = d !== null;
       if (d) {
         out.push(d);
         this.last = d;
+        this.listener?.(d);
       }
     }
     return out;

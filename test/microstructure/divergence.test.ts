@@ -65,7 +65,10 @@ describe('divergence golden values (worked by hand, left = right = 1)', () => {
     const out = price.map((p, i) => d.update({ ts: i, price: p, flow: flow[i]! }));
     expect(out.slice(0, 4)).toEqual([null, null, null, null]);
     expect(out[4]!.type).toBe('regular-bearish');
+    expect(d.fresh, 'confirmed by this point').toBe(true);
     expect(d.value).toBe(out[4]);
+    expect(d.update({ ts: 5, price: 2, flow: 1 }), 'sticky').toBe(out[4]);
+    expect(d.fresh).toBe(false);
     d.reset();
     expect(d.value).toBeNull();
     expect(d.isReady).toBe(false);
@@ -141,11 +144,11 @@ describe('divergence properties', () => {
     fc.assert(
       fc.property(series, optsArb, fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1 }), (xs, o, chunks) => {
         const c = cols(xs.map((x) => x[0]), xs.map((x) => x[1]));
-        const s = new DivergenceDetector(o);
         const streamed: Divergence[] = [];
+        const s = new DivergenceDetector(o, (d) => streamed.push(d));
         for (let i = 0; i < xs.length; i++) {
           const d = s.update({ ts: c.ts[i]!, price: c.price[i]!, flow: c.flow[i]! });
-          if (d) streamed.push(d);
+          if (s.fresh) expect(d).toBe(streamed[streamed.length - 1]);
         }
         const chunked = new DivergenceDetector(o);
         const out: Divergence[] = [];
