@@ -81,9 +81,8 @@ describe('readCapture: every real capture', () => {
     it(`${file.split('/').slice(-2).join('/')}: counts per message type equal an independent count`, async () => {
       const lines = textLines(file);
       const want = countMessages(lines);
-      const spies = Object.values(wire)
-        .filter((v): v is { safeParse: (...a: unknown[]) => unknown } => typeof (v as { safeParse?: unknown })?.safeParse === 'function')
-        .map((s) => vi.spyOn(s, 'safeParse'));
+      const schemas = [wire.WireTrade, wire.WireAggTrade, wire.WireBookTicker, wire.WireDepthUpdate, wire.WireDepthSnapshot, wire.WireMarkPrice, wire.WireCombined];
+      const spies = schemas.map((s) => vi.spyOn(s as { safeParse: (v: unknown) => unknown }, 'safeParse'));
       const r = await read(file);
       expect(r.rejects, 'no rejects on real data').toEqual([]);
       expect(r.stats.lines).toBe(lines.length);
@@ -264,7 +263,9 @@ describe('readCapture: a corrupted copy', () => {
     broken[tradeAt] = broken[tradeAt]!.replace(/"p":"[^"]*",/, ''); // price removed
     broken[quoteAt] = broken[quoteAt]!.replace(/"b":"[^"]*"/, '"b":"abc"'); // non-number bid
     broken[depthAt] = broken[depthAt]!.replace(/"a":\[\["([^"]*)","[^"]*"\]/, '"a":[["$1","1,5"]'); // bad ask qty
+    const spies = [wire.WireTrade, wire.WireBookTicker, wire.WireDepthUpdate].map((s) => vi.spyOn(s as { safeParse: (v: unknown) => unknown }, 'safeParse'));
     const r = await read(write('corrupt.gz', broken, true));
+    for (const s of spies) expect(s, 'zod explains each refused message once').toHaveBeenCalledTimes(1);
     const by = (line: number) => r.rejects.find((x) => x.line === line);
     expect(r.rejects).toHaveLength(4);
     expect(by(jsonAt + 1)).toMatchObject({ reason: 'bad-json' });
