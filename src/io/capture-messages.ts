@@ -195,10 +195,12 @@ export function fillDepthUpdate(m: Msg, e: DepthEvent): boolean {
 }
 
 /**
- * A REST depth snapshot (`GET /fapi/v1/depth`, `/api/v3/depth`) recorded in the capture. It
- * names no symbol (COIN-M's adds `symbol`, used when present); the caller supplies one when
- * `e.symbol` is left empty. Spot snapshots have no `E`/`T`: `ts` is then left `NaN`.
+ * A REST depth snapshot (`GET /fapi/v1/depth`, `/dapi/v1/depth`, `/api/v3/depth`) recorded in
+ * the capture. USD-M and spot answers name no symbol (COIN-M's has `symbol`, used when
+ * present); the caller supplies one when `e.symbol` is left empty. Spot snapshots have no
+ * `E`/`T`: `ts` is then left `NaN`.
  * @see https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Order-Book
+ * @see https://developers.binance.com/docs/derivatives/coin-margined-futures/market-data/Order-Book
  */
 export function fillDepthSnapshot(m: Msg, e: DepthEvent): boolean {
   const E = m.E, T = m.T, id = m.lastUpdateId, sym = m.symbol;

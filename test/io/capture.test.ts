@@ -368,6 +368,8 @@ describe('readCapture: COIN-M and markPrice (documented example messages)', () =
   // pair markPrice array, and the USD-M markPrice example.
   // https://developers.binance.com/docs/derivatives/coin-margined-futures/websocket-market-streams
   // https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/Mark-Price-Stream
+  // and the COIN-M REST depth answer, which names its symbol:
+  // https://developers.binance.com/docs/derivatives/coin-margined-futures/market-data/Order-Book
   const fixture = [
     '{"stream":"btcusd_200626@aggTrade","data":{"e":"aggTrade","E":1591261134288,"a":424951,"s":"BTCUSD_200626","p":"9643.5","q":"2","f":606073,"l":606073,"T":1591261134199,"m":false}}',
     '{"e":"bookTicker","u":17242169,"s":"BTCUSD_200626","ps":"BTCUSD","b":"9548.1","B":"52","a":"9548.5","A":"11","T":1591268628155,"E":1591268628166}',
@@ -375,16 +377,18 @@ describe('readCapture: COIN-M and markPrice (documented example messages)', () =
     '{"e":"markPriceUpdate","E":1596095725000,"s":"BTCUSD_201225","p":"10934.62615417","P":"10962.17178236","i":"10933.62615417","r":"","T":0}',
     '{"stream":"btcusd@markPrice","data":[{"e":"markPriceUpdate","E":1596095725000,"s":"BTCUSD_201225","p":"10934.62615417","P":"10962.17178236","i":"10933.62615417","r":"","T":0},{"e":"markPriceUpdate","E":1596095725000,"s":"BTCUSD_PERP","p":"11012.31359011","P":"10962.17178236","i":"10933.62615417","r":"0.00000000","T":1596096000000}]}',
     '{"e":"markPriceUpdate","E":1562305380000,"s":"BTCUSDT","p":"11794.15000000","i":"11784.62659091","P":"11784.25641265","r":"0.00038167","T":1562306400000}',
+    '{"lastUpdateId":16769853,"symbol":"BTCUSD_PERP","pair":"BTCUSD","E":1591250106370,"T":1591250106368,"bids":[["9638.0","431"]],"asks":[["9638.2","12"]]}',
   ];
 
   it('reads every documented shape with the values the docs show', async () => {
     const r = await read(write('coinm.txt', fixture));
     expect(r.rejects).toEqual([]);
-    expect(r.stats.events).toEqual({ trade: 1, quote: 1, depth: 1, mark: 4 });
+    expect(r.stats.events).toEqual({ trade: 1, quote: 1, depth: 2, mark: 4 });
     expect(r.of('trade')[0]).toMatchObject({ symbol: 'BTCUSD_200626', ts: 1591261134288, price: 9643.5, qty: 2, side: 'buy', id: 424951, firstId: 606073, lastId: 606073 });
     expect(r.of('trade')[0]!.recvTs).toBeNaN();
     expect(r.of('quote')[0]).toMatchObject({ symbol: 'BTCUSD_200626', ts: 1591268628166, bidPrice: 9548.1, bidQty: 52, askPrice: 9548.5, askQty: 11, updateId: 17242169 });
     expect(r.of('depth')[0]).toMatchObject({ symbol: 'BTCUSD_200626', ts: 1591270260907, firstUpdateId: 17285681, lastUpdateId: 17285702, prevUpdateId: 17285675, bidPrices: [9517.6], bidQtys: [10], askPrices: [9518.5], askQtys: [45] });
+    expect(r.of('depth')[1]).toMatchObject({ isSnapshot: true, symbol: 'BTCUSD_PERP', ts: 1591250106370, lastUpdateId: 16769853, bidPrices: [9638], bidQtys: [431], askPrices: [9638.2], askQtys: [12] });
     const marks = r.of('mark') as MarkEvent[];
     expect(marks.map((m) => m.symbol)).toEqual(['BTCUSD_201225', 'BTCUSD_201225', 'BTCUSD_PERP', 'BTCUSDT']);
     expect(marks[0]).toMatchObject({ ts: 1596095725000, markPrice: 10934.62615417, indexPrice: 10933.62615417 });
