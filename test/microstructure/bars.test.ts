@@ -5,7 +5,7 @@ import { BAR_FIELDS, BarAggregator, BarColumnsBuilder, bars, barsToArrow, type B
 import { quoteColumns, tradeColumns } from '../../src/microstructure/columns.js';
 import { close } from './contract.js';
 import { dataPath } from '../helpers/data.js';
-import { readCaptureLines } from '../helpers/capture-lines.js';
+import { loadCapture } from './real-data.js';
 
 type Ev = QuoteEvent | TradeEvent;
 
@@ -200,10 +200,10 @@ describe('bars: streaming equals columnar', () => {
 });
 
 describe('bars on a real capture (BTCUSDT USD-M, 2024-08-08)', () => {
-  const { events } = readCaptureLines(dataPath('binance-ws/usdm/btcusdt_20240808.gz'));
-  const merged = sortMerged(events);
+  const file = dataPath('binance-ws/usdm/btcusdt_20240808.gz');
 
-  it('1-second bars: counts, volumes and closes match an independent bucketing; streaming equals columnar', () => {
+  it('1-second bars: counts, volumes and closes match an independent bucketing; streaming equals columnar', async () => {
+    const { merged, quotes } = await loadCapture(file);
     const cols = bars(columnsOf(merged), { bar: { ms: 1000 } });
     // independent: bucket by whole second
     const buckets = new Map<number, { quotes: number; trades: number; volume: number; close: number }>();
@@ -220,7 +220,7 @@ describe('bars on a real capture (BTCUSDT USD-M, 2024-08-08)', () => {
       buckets.set(k, b);
     }
     expect(cols.start.length).toBe(buckets.size);
-    expect(cols.quotes.reduce((a, x) => a + x, 0), 'every quote in a bar').toBe(events.filter((e) => e.type === 'quote').length);
+    expect(cols.quotes.reduce((a, x) => a + x, 0), 'every quote in a bar').toBe(quotes.length);
     for (let i = 0; i < cols.start.length; i++) {
       const b = buckets.get(cols.start[i]!)!;
       expect([cols.quotes[i], cols.trades[i]]).toEqual([b.quotes, b.trades]);
@@ -230,7 +230,8 @@ describe('bars on a real capture (BTCUSDT USD-M, 2024-08-08)', () => {
     sameBars(rows(cols), streamBars(merged, { bar: { ms: 1000 } }), 'streaming vs columnar');
   });
 
-  it('100 ms bars with empty bars emitted cover the span without gaps', () => {
+  it('100 ms bars with empty bars emitted cover the span without gaps', async () => {
+    const { merged } = await loadCapture(file);
     const cols = bars(columnsOf(merged), { bar: { ms: 100 }, empty: 'emit' });
     for (let i = 1; i < cols.start.length; i++) expect(cols.start[i]! - cols.start[i - 1]!).toBe(100);
     expect(cols.ofiCum[cols.ofiCum.length - 1]).toBeCloseTo(cols.ofi.reduce((a, x) => a + x, 0), 6);

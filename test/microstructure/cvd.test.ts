@@ -6,7 +6,7 @@ import { eventsToBatch, type TradeEvent } from '../../src/core/index.js';
 import { cvd, CvdCalculator, type CvdOptions } from '../../src/microstructure/cvd.js';
 import { marketMask, tradeColumns } from '../../src/microstructure/columns.js';
 import { dataPath } from '../helpers/data.js';
-import { readCaptureLines } from '../helpers/capture-lines.js';
+import { loadCapture } from './real-data.js';
 
 const H = 3_600_000;
 const DAY0 = Date.UTC(2024, 7, 8);
@@ -204,7 +204,7 @@ describe('CVD: streaming equals columnar', () => {
 
 /** Independent count: signed qty of `X == "MARKET"` trade lines, by regex over the raw capture. */
 function rawCvd(files: string[], fromTs = -Infinity): { base: number; n: number } {
-  const re = /"e":"trade".*?"T":(\d+).*?"q":"([\d.]+)","X":"([A-Z_]+)","m":(true|false)/;
+  const re = /"e":"trade","E":(\d+).*?"q":"([\d.]+)","X":"([A-Z_]+)","m":(true|false)/;
   let base = 0;
   let n = 0;
   for (const f of files) {
@@ -220,9 +220,9 @@ function rawCvd(files: string[], fromTs = -Infinity): { base: number; n: number 
 
 describe('CVD on real Binance USD-M captures', () => {
   const file = dataPath('binance-ws/usdm/btcusdt_20240808.gz');
-  const { trades } = readCaptureLines(file);
 
-  it('final CVD equals the signed sum of the MARKET trade lines; streaming equals columnar row by row', () => {
+  it('final CVD equals the signed sum of the MARKET trade lines; streaming equals columnar row by row', async () => {
+    const { trades } = await loadCapture(file);
     const raw = rawCvd([file]);
     expect(trades.length, 'README: 21,313 trade lines').toBe(21_313);
     expect(raw.n).toBe(trades.length);
@@ -233,7 +233,8 @@ describe('CVD on real Binance USD-M captures', () => {
     for (let i = 0; i < trades.length; i++) expect(Math.abs(col.base[i]! - s.base[i]!)).toBeLessThanOrEqual(1e-12);
   });
 
-  it('a liquidation print inserted into the real stream changes nothing', () => {
+  it('a liquidation print inserted into the real stream changes nothing', async () => {
+    const { trades } = await loadCapture(file);
     // An insurance-fund print shaped like Binance's documented trade message ("X":"INSURANCE_FUND"),
     // far from the market as liquidations are; everything else is the real capture.
     const at = 1000;
@@ -248,9 +249,9 @@ describe('CVD on real Binance USD-M captures', () => {
     expect(cvd(eventsToBatch('trade', withLiq)!, { prints: 'all' }).base[withLiq.length - 1]!, 'counted when asked').toBeCloseTo(a.base[trades.length - 1]! - 25, 9);
   });
 
-  it('per UTC day across the midnight of the 2024-07-18/19 recording', () => {
+  it('per UTC day across the midnight of the 2024-07-18/19 recording', async () => {
     const files = [dataPath('binance-ws/usdm/btcusdt_20240718.gz'), dataPath('binance-ws/usdm/btcusdt_20240719.gz')];
-    const all = files.flatMap((f) => readCaptureLines(f).trades);
+    const all = (await Promise.all(files.map(loadCapture))).flatMap((c) => c.trades);
     const midnight = Date.UTC(2024, 6, 19);
     const raw = rawCvd(files, midnight);
     expect(raw.n, 'trades after midnight exist').toBeGreaterThan(0);

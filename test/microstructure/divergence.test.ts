@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { divergence, DivergenceDetector, type Divergence, type DivergenceOptions, type DivergenceType } from '../../src/microstructure/divergence.js';
 import { CvdCalculator } from '../../src/microstructure/cvd.js';
 import { dataPath } from '../helpers/data.js';
-import { readCaptureLines } from '../helpers/capture-lines.js';
+import { loadCapture } from './real-data.js';
 
 function cols(price: number[], flow: number[]) {
   return { ts: Float64Array.from(price, (_, i) => 1000 + 10 * i), price: Float64Array.from(price), flow: Float64Array.from(flow) };
@@ -166,8 +166,8 @@ describe('divergence properties', () => {
 });
 
 describe('divergence on a real capture (BTCUSDT USD-M, 1-second mid against CVD)', () => {
-  it('matches the brute-force reference, and every strength lies in [0, 1]', () => {
-    const { events } = readCaptureLines(dataPath('binance-ws/usdm/btcusdt_20240808.gz'));
+  it('matches the brute-force reference, and every strength lies in [0, 1]', async () => {
+    const { merged: events } = await loadCapture(dataPath('binance-ws/usdm/btcusdt_20240808.gz'));
     // 1-second points: the last mid and the CVD as of the end of each second with a quote
     const price: number[] = [];
     const flow: number[] = [];
