@@ -257,10 +257,8 @@ export async function* readLobster(path: string, options: LobsterReadOptions = {
         }
 
         const bn = bf.split(bLine);
-        if (levels === 0) {
-          if (bn % 4 !== 0) throw new UserInputError(`${pair.bookLabel}: ${bn} columns in its first row; an order-book file has 4 per level`);
-          levels = bn / 4;
-        }
+        // the level count is the first row's width; should that row be malformed, the file name's N
+        if (levels === 0) levels = bn % 4 === 0 ? bn / 4 : pair.name.level;
         if (!(bn === levels * 4 && readBook(bf, levels, depth))) {
           const why = explainBook(bf, levels);
           reject(options, stats, rejectRecord(pair.bookLabel, row, why.reason, why.message, bLine, why.field));

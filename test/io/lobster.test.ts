@@ -351,20 +351,22 @@ describe('readLobster: halts, dummy levels, mismatches and bad rows (files cut f
     msg[6] = msg[6]!.split(',').slice(0, 5).join(','); // direction missing
     msg[8] = msg[8]!.replace(/^([^,]+),(\d),(\d+),(\d+),/, '$1,$2,$3,1x,'); // size
     const bookRows = [...bookText];
+    bookRows[0] = bookRows[0]!.split(',').slice(0, 3).join(','); // first row short: levels from the name
     bookRows[11] = bookRows[11]!.replace(/^(\d+),(\d+),/, '$1,,'); // ask size empty
     const d = pairDir('bad', msg, bookRows);
     const r = await read(d);
     expect(r.rejects.map((x) => [x.file.split('_').pop(), x.line, x.field, x.reason])).toEqual([
+      ['1.csv', 1, 'bid_size_1', 'missing-field'],
       ['1.csv', 5, 'direction', 'bad-value'],
       ['1.csv', 7, 'direction', 'missing-field'],
       ['1.csv', 9, 'size', 'bad-number'],
       ['1.csv', 12, 'ask_size_1', 'bad-number'],
     ]);
-    expect(r.rejects.map((x) => /message|orderbook/.exec(x.file)![0])).toEqual(['message', 'message', 'message', 'orderbook']);
-    expect(r.rejects[2]!.message).toContain("got '1x'");
-    expect(r.stats.events.quote).toBe(36);
+    expect(r.rejects.map((x) => /message|orderbook/.exec(x.file)![0])).toEqual(['orderbook', 'message', 'message', 'message', 'orderbook']);
+    expect(r.rejects[3]!.message).toContain("got '1x'");
+    expect(r.stats.events.quote).toBe(35);
     const ids = Array.from(column(r.batches, 'quote', 'updateId'));
-    expect(ids).toEqual([...Array(40).keys()].map((i) => i + 1).filter((i) => ![5, 7, 9, 12].includes(i)));
+    expect(ids).toEqual([...Array(40).keys()].map((i) => i + 1).filter((i) => ![1, 5, 7, 9, 12].includes(i)));
   });
 
   it('missing or ambiguous input is a one-line UserInputError', async () => {
