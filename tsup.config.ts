@@ -12,7 +12,7 @@ export default defineConfig([
     shims: true,
   },
   {
-    entry: { 'cli/main': 'src/cli/main.ts' },
+    entry: { 'cli/bin': 'src/cli/bin.ts' },
     format: ['esm'],
     sourcemap: true,
     target: 'node20',
