@@ -7,6 +7,7 @@ import { cvd, CvdCalculator, type CvdOptions } from '../../src/microstructure/cv
 import { marketMask, tradeColumns } from '../../src/microstructure/columns.js';
 import { dataPath } from '../helpers/data.js';
 import { loadCapture } from './real-data.js';
+import { testCalculatorContract } from './contract.js';
 
 const H = 3_600_000;
 const DAY0 = Date.UTC(2024, 7, 8);
@@ -259,3 +260,26 @@ describe('CVD on real Binance USD-M captures', () => {
     expect(col.base[all.length - 1]!).toBeCloseTo(raw.base, 9);
   });
 });
+
+const contractConfigs: { label: string; options: CvdOptions; warmup?: number }[] = [
+  { label: 'no reset', options: {}, warmup: 0 },
+  { label: 'per UTC day, quote units', options: { reset: 'day', unit: 'quote' }, warmup: 0 },
+  { label: 'sessions', options: { reset: { sessions: ['00:00', '08:00', '16:00'] } }, warmup: 0 },
+  { label: 'last 5 market prints', options: { reset: { events: 5 } } },
+  { label: 'last minute', options: { reset: { ms: 60_000 } } },
+];
+
+for (const { label, options, warmup } of contractConfigs) {
+  testCalculatorContract<TradeEvent, number, CvdCalculator>(`CvdCalculator (${label})`, {
+    make: () => new CvdCalculator(options),
+    state: () => new CvdCalculator(options),
+    columnar: (chunk, state) => {
+      if (chunk.length === 0) return [];
+      const r = state.updateColumns(tradeColumns(eventsToBatch('trade', chunk)!));
+      return Array.from(options.unit === 'quote' ? r.quote : r.base, (x) => (x === x ? x : null));
+    },
+    inputs: fc.array(tradeArb, { maxLength: 120 }).map(toTrades),
+    realInputs: async () => (await loadCapture(dataPath('binance-ws/usdm/btcusdt_20240808.gz'))).trades,
+    ...(warmup === undefined ? {} : { warmup }),
+  });
+}

@@ -4,6 +4,8 @@ import { divergence, DivergenceDetector, type Divergence, type DivergenceOptions
 import { CvdCalculator } from '../../src/microstructure/cvd.js';
 import { dataPath } from '../helpers/data.js';
 import { loadCapture } from './real-data.js';
+import { testCalculatorContract } from './contract.js';
+import type { DivergencePoint } from '../../src/microstructure/divergence.js';
 
 function cols(price: number[], flow: number[]) {
   return { ts: Float64Array.from(price, (_, i) => 1000 + 10 * i), price: Float64Array.from(price), flow: Float64Array.from(flow) };
@@ -198,4 +200,34 @@ describe('divergence on a real capture (BTCUSDT USD-M, 1-second mid against CVD)
       expect(x.strength).toBeLessThanOrEqual(1);
     }
   });
+});
+
+testCalculatorContract<DivergencePoint, Divergence, DivergenceDetector, DivergenceDetector>('DivergenceDetector', {
+  make: () => new DivergenceDetector({ left: 2, right: 2, maxGap: 20 }),
+  state: () => new DivergenceDetector({ left: 2, right: 2, maxGap: 20 }),
+  columnar: (chunk, state) => {
+    // per point: the latest detection known at that point, as the streaming face reports it
+    let current = state.value;
+    const base = state.count;
+    const found = state.updateColumns({
+      ts: Float64Array.from(chunk, (p) => p.ts),
+      price: Float64Array.from(chunk, (p) => p.price),
+      flow: Float64Array.from(chunk, (p) => p.flow),
+    });
+    let f = 0;
+    return chunk.map((_, i) => {
+      while (f < found.length && found[f]!.knownIndex === base + i) current = found[f++]!;
+      return current;
+    });
+  },
+  inputs: series.map((xs) => xs.map(([price, flow], i) => ({ ts: 1000 * i, price, flow }))),
+  realInputs: async () => {
+    const { quotes } = await loadCapture(dataPath('binance-ws/usdm/btcusdt_20240808.gz'));
+    // every quote as a point: mid against cumulative bid-minus-ask size change, a crude flow
+    let flow = 0;
+    return quotes.map((q, i) => {
+      if (i > 0) flow += q.bidQty - quotes[i - 1]!.bidQty - (q.askQty - quotes[i - 1]!.askQty);
+      return { ts: q.ts, price: (q.bidPrice + q.askPrice) / 2, flow };
+    });
+  },
 });
