@@ -6,9 +6,9 @@
  * @see https://github.com/bmoscon/cryptofeed (the `<seconds>: <json>` capture format)
  */
 import { basename } from 'node:path';
-import { BatchBuilder, DEFAULT_BATCH_ROWS, type KindBatch } from '../core/batch.js';
+import { DEFAULT_BATCH_ROWS, type KindBatch } from '../core/batch.js';
 import { rejectRecord, type RejectReason } from '../core/errors.js';
-import { EVENT_KINDS, type DepthEvent, type EventKind, type EventOf, type MarkEvent, type MarketEvent, type QuoteEvent, type TradeEvent } from '../core/events.js';
+import type { DepthEvent, MarkEvent, QuoteEvent, TradeEvent } from '../core/events.js';
 import { detectTimeUnit, epochTextToMs, type TimeUnit } from '../core/time.js';
 import { WireCombined, firstIssue } from '../core/wire.js';
 import {
@@ -23,14 +23,11 @@ import {
   type MessageType,
   type Msg,
 } from './capture-messages.js';
+import { CAPTURE_PENDING_MAX, CaptureSink } from './capture-sink.js';
 import { readLineChunks } from './lines.js';
 import { countSkip, newReadStats, reject, type ReadOptions, type ReadStats } from './source.js';
 
-/**
- * Events held back at most, while waiting for an exchange-time offset or a symbol (see
- * {@link readCapture}); past this they are emitted with the fallbacks.
- */
-export const CAPTURE_PENDING_MAX = 4096;
+export { CAPTURE_PENDING_MAX };
 
 /**
  * Stream a Binance websocket capture (plain or gzip) as Arrow record batches, one event kind
@@ -43,8 +40,12 @@ export const CAPTURE_PENDING_MAX = 4096;
  * Messages come with or without the combined-stream wrapper `{"stream":…,"data":…}`:
  * `trade` and `aggTrade` → trade, `bookTicker` → quote, `depthUpdate` → depth diff, a REST
  * depth snapshot `{lastUpdateId,bids,asks}` → depth with `isSnapshot`, `markPriceUpdate` →
- * mark; USD-M, COIN-M and spot variants alike. Kline, tickers, liquidations and partial-depth
- * messages are counted in `stats.skipped` by name; anything else is refused (`unknown-message`).
+ * mark (array streams such as `!markPrice@arr` give one event per element); USD-M, COIN-M and
+ * spot variants alike. Lines kept out on purpose are counted in `stats.skipped`: kline, ticker,
+ * liquidation and other unused event types under their `e` name, and `url`, `blank`,
+ * `partial-depth` (top-N book streams), `ws-response` (`{"result":null,"id":1}`). Anything
+ * else is refused (`unknown-message`), as is a message a fast path cannot read, with the field
+ * and reason its wire schema gives.
  *
  * `ts` is `E`, else `T`. Spot bookTickers and spot snapshots carry neither; their `ts` is
  * estimated as `recvTs` + (E − recvTs) of the latest message of the file that had `E`, since a
@@ -66,37 +67,21 @@ export async function* readCapture(path: string, options: ReadOptions = {}): Asy
   for await (const chunk of readLineChunks(path)) {
     const lines = chunk.lines;
     for (let i = 0; i < lines.length; i++) reader.line(lines[i]!, chunk.firstLine + i);
-    while (reader.out.length > 0) yield reader.out.shift()!;
+    const out = reader.sink.out;
+    while (out.length > 0) yield out.shift()!;
   }
-  reader.finish();
-  while (reader.out.length > 0) yield reader.out.shift()!;
+  reader.sink.finish();
+  const out = reader.sink.out;
+  while (out.length > 0) yield out.shift()!;
 }
-
-interface Pending {
-  kind: EventKind;
-  event: MarketEvent;
-  line: number;
-  text: string;
-}
-
-type Builders = { [K in EventKind]: BatchBuilder<K> };
 
 /** The per-file state of {@link readCapture}. */
 class CaptureParser {
-  readonly out: KindBatch[] = [];
+  readonly sink: CaptureSink;
   private readonly stats: ReadStats;
   private readonly file: string;
-  private readonly builders: Builders;
   private unit: TimeUnit | null = null;
   private unitLine = 0;
-  private offset = Number.NaN;
-  private lastSymbol: string;
-  private readonly fixedSymbol: string;
-  private readonly pending: Pending[] = [];
-  private readonly symbols = new Map<string, string>();
-  private readonly printKinds = new Map<string, string>();
-  private lastRawSymbol = '';
-  private lastUpperSymbol = '';
   private readonly trade: TradeEvent = { type: 'trade', symbol: '', ts: 0, recvTs: 0, price: 0, qty: 0, side: 'buy', id: 0, firstId: 0, lastId: 0, printKind: 'MARKET' };
   private readonly quote: QuoteEvent = { type: 'quote', symbol: '', ts: 0, recvTs: 0, bidPrice: 0, bidQty: 0, askPrice: 0, askQty: 0, updateId: 0 };
   private readonly depth: DepthEvent = {
@@ -106,15 +91,18 @@ class CaptureParser {
   private readonly mark: MarkEvent = { type: 'mark', symbol: '', ts: 0, recvTs: 0, markPrice: 0, indexPrice: 0, fundingRate: 0, nextFundingTime: 0 };
 
   constructor(
-    private readonly path: string,
+    path: string,
     private readonly options: ReadOptions,
   ) {
     this.stats = options.stats ?? newReadStats();
     this.file = options.name ?? path;
-    const rows = options.batchRows ?? DEFAULT_BATCH_ROWS;
-    this.builders = { depth: new BatchBuilder('depth', rows), quote: new BatchBuilder('quote', rows), trade: new BatchBuilder('trade', rows), mark: new BatchBuilder('mark', rows) };
-    this.fixedSymbol = options.symbol ? options.symbol.toUpperCase() : '';
-    this.lastSymbol = this.fixedSymbol;
+    this.sink = new CaptureSink({
+      batchRows: options.batchRows ?? DEFAULT_BATCH_ROWS,
+      stats: this.stats,
+      symbol: options.symbol ? options.symbol.toUpperCase() : '',
+      fileSymbol: () => symbolFromFileName(path),
+      refuse: (line, text, reason, message, field) => this.refuse(line, text, reason, message, field),
+    });
   }
 
   /** One source line: frame it (receive time, JSON), parse it once, hand it on. */
@@ -163,12 +151,6 @@ class CaptureParser {
     this.message(data as Msg, 'data', recvTs, no, text, stream);
   }
 
-  /** End of file: release held-back events with their fallbacks and cut the last batches. */
-  finish(): void {
-    this.release(true);
-    for (const kind of EVENT_KINDS) this.cut(kind);
-  }
-
   /** Array streams (`!markPrice@arr`, COIN-M `<pair>@markPrice`): one message per element. */
   private each(items: unknown[], prefix: string, recvTs: number, no: number, text: string, stream: string): void {
     for (let k = 0; k < items.length; k++) {
@@ -184,31 +166,31 @@ class CaptureParser {
     switch (e) {
       case 'trade':
         if (!fillTrade(m, this.trade)) return this.explain('trade', m, prefix, no, text);
-        return this.accept('trade', this.trade, m, recvTs, no, text);
+        return this.sink.accept('trade', this.trade, m.E, recvTs, no, text);
       case 'aggTrade':
         if (!fillAggTrade(m, this.trade)) return this.explain('aggTrade', m, prefix, no, text);
-        return this.accept('trade', this.trade, m, recvTs, no, text);
+        return this.sink.accept('trade', this.trade, m.E, recvTs, no, text);
       case 'bookTicker':
         if (!fillBookTicker(m, this.quote)) return this.explain('bookTicker', m, prefix, no, text);
-        return this.accept('quote', this.quote, m, recvTs, no, text);
+        return this.sink.accept('quote', this.quote, m.E, recvTs, no, text);
       case 'depthUpdate':
         if (isPartialDepth(stream)) return countSkip(this.stats, 'partial-depth');
         if (!fillDepthUpdate(m, this.depth)) return this.explain('depthUpdate', m, prefix, no, text);
-        return this.accept('depth', this.depth, m, recvTs, no, text);
+        return this.sink.accept('depth', this.depth, m.E, recvTs, no, text);
       case 'markPriceUpdate':
         if (!fillMarkPrice(m, this.mark)) return this.explain('markPriceUpdate', m, prefix, no, text);
-        return this.accept('mark', this.mark, m, recvTs, no, text);
+        return this.sink.accept('mark', this.mark, m.E, recvTs, no, text);
       case undefined:
         if ('lastUpdateId' in m) {
           // spot's partial book depth stream has the snapshot's shape
           if (isPartialDepth(stream)) return countSkip(this.stats, 'partial-depth');
           if (!fillDepthSnapshot(m, this.depth)) return this.explain('depthSnapshot', m, prefix, no, text);
-          return this.accept('depth', this.depth, m, recvTs, no, text);
+          return this.sink.accept('depth', this.depth, m.E, recvTs, no, text);
         }
         if ('u' in m && ('B' in m || 'A' in m)) {
           // spot bookTicker: no "e"
           if (!fillBookTicker(m, this.quote)) return this.explain('bookTicker', m, prefix, no, text);
-          return this.accept('quote', this.quote, m, recvTs, no, text);
+          return this.sink.accept('quote', this.quote, m.E, recvTs, no, text);
         }
         // the answer to a SUBSCRIBE request: {"result":null,"id":1}
         if ('result' in m && 'id' in m) return countSkip(this.stats, 'ws-response');
@@ -217,79 +199,6 @@ class CaptureParser {
         if (typeof e === 'string' && UNUSED_EVENT_TYPES.has(e)) return countSkip(this.stats, e);
         return this.refuse(no, text, 'unknown-message', `unknown event type ${JSON.stringify(e)}`, prefix ? `${prefix}.e` : 'e');
     }
-  }
-
-  /** A filled scratch event: set clocks and symbol, then emit it or hold it back. */
-  private accept<K extends EventKind>(kind: K, ev: EventOf<K>, m: Msg, recvTs: number, no: number, text: string): void {
-    ev.recvTs = recvTs;
-    const E = m.E;
-    if (typeof E === 'number' && recvTs === recvTs) this.offset = E - recvTs;
-    let needsTs = false;
-    if (ev.ts !== ev.ts && recvTs === recvTs) {
-      if (this.offset === this.offset) ev.ts = recvTs + this.offset;
-      else needsTs = true;
-    }
-    let needsSymbol = false;
-    if (ev.symbol === '') {
-      if (this.lastSymbol !== '') ev.symbol = this.lastSymbol;
-      else needsSymbol = true;
-    } else {
-      ev.symbol = this.upper(ev.symbol);
-      // a snapshot takes the symbol of the file's other messages unless the caller named one
-      if (this.fixedSymbol === '') this.lastSymbol = ev.symbol;
-    }
-    if (kind === 'trade') {
-      const t = ev as TradeEvent;
-      t.printKind = this.printKind(t.printKind);
-    }
-    if (this.pending.length === 0 && !needsTs && !needsSymbol) return this.append(kind, ev);
-    this.pending.push({ kind, event: copyEvent(ev), line: no, text });
-    this.release(this.pending.length >= CAPTURE_PENDING_MAX);
-  }
-
-  /** Emit held-back events once every missing offset and symbol is known (or when forced). */
-  private release(force: boolean): void {
-    const pending = this.pending;
-    if (pending.length === 0) return;
-    const haveOffset = this.offset === this.offset;
-    const haveSymbol = this.lastSymbol !== '';
-    if (!force && (!haveOffset || !haveSymbol)) {
-      let missing = false;
-      for (const p of pending) if ((!haveOffset && p.event.ts !== p.event.ts && p.event.recvTs === p.event.recvTs) || (!haveSymbol && p.event.symbol === '')) missing = true;
-      if (missing) return;
-    }
-    const fallbackSymbol = haveSymbol ? this.lastSymbol : symbolFromFileName(this.path);
-    for (const p of pending) {
-      const ev = p.event;
-      if (ev.ts !== ev.ts && ev.recvTs === ev.recvTs) {
-        if (haveOffset) ev.ts = ev.recvTs + this.offset;
-        else {
-          ev.ts = ev.recvTs;
-          countSkip(this.stats, 'ts-estimated-without-offset');
-        }
-      }
-      if (ev.symbol === '') {
-        if (fallbackSymbol === '') {
-          this.refuse(p.line, p.text, 'missing-field', 'a depth snapshot names no symbol, and neither the file, its name nor options.symbol gives one', 'symbol');
-          continue;
-        }
-        ev.symbol = fallbackSymbol;
-      }
-      this.append(p.kind, ev as never);
-    }
-    pending.length = 0;
-  }
-
-  private append<K extends EventKind>(kind: K, ev: EventOf<K>): void {
-    const b = this.builders[kind] as BatchBuilder<K>;
-    b.append(ev);
-    this.stats.events[kind]++;
-    if (b.full) this.cut(kind);
-  }
-
-  private cut(kind: EventKind): void {
-    const batch = this.builders[kind].flush();
-    if (batch) this.out.push({ kind, batch });
   }
 
   /** The receive time in ms; the first parsable one fixes the file's unit. `NaN` if refused. */
@@ -319,29 +228,6 @@ class CaptureParser {
   private refuse(no: number, text: string, reason: RejectReason, message: string, field?: string): void {
     reject(this.options, this.stats, rejectRecord(this.file, no, reason, message, text, field));
   }
-
-  /** Upper-case symbol, one string per distinct symbol (rows share it instead of each line's copy). */
-  private upper(raw: string): string {
-    if (raw === this.lastRawSymbol) return this.lastUpperSymbol;
-    let s = this.symbols.get(raw);
-    if (s === undefined) {
-      s = raw.toUpperCase();
-      this.symbols.set(raw, s);
-    }
-    this.lastRawSymbol = raw;
-    this.lastUpperSymbol = s;
-    return s;
-  }
-
-  private printKind(raw: string): string {
-    if (raw === 'MARKET') return 'MARKET';
-    let s = this.printKinds.get(raw);
-    if (s === undefined) {
-      s = raw;
-      this.printKinds.set(raw, s);
-    }
-    return s;
-  }
 }
 
 function isBlank(c: number): boolean {
@@ -355,11 +241,6 @@ function isPartialDepth(stream: string): boolean {
   if (at < 0) return false;
   const c = stream.charCodeAt(at + 6);
   return c >= 48 && c <= 57;
-}
-
-function copyEvent(ev: MarketEvent): MarketEvent {
-  if (ev.type !== 'depth') return { ...ev };
-  return { ...ev, bidPrices: ev.bidPrices.slice(), bidQtys: ev.bidQtys.slice(), askPrices: ev.askPrices.slice(), askQtys: ev.askQtys.slice() };
 }
 
 /**
