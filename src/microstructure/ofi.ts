@@ -263,9 +263,9 @@ export function orderByUpdateId<C extends OfiColumns & { updateId: Float64Array 
   const order = Array.from(idx).sort((a, b) => ids[a]! - ids[b]! || a - b);
   const keep: number[] = [];
   for (let j = 0; j < order.length; j++) if (j === 0 || ids[order[j]!] !== ids[order[j - 1]!]) keep.push(order[j]!);
-  const out: Record<string, unknown> = { ...columns };
-  for (const [name, col] of Object.entries(columns)) {
+  const out: Record<string, unknown> = { ...(columns as object) };
+  for (const [name, col] of Object.entries(columns as object)) {
     if (col instanceof Float64Array && col.length === n) out[name] = Float64Array.from(keep, (i) => col[i]!);
   }
-  return out as C;
+  return out as unknown as C;
 }
