@@ -6,8 +6,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { batchToEvents, eventsToBatch, type KindBatch } from '../../src/core/batch.js';
 import type { DepthEvent, EventKind, EventOf, MarketEvent, MarkEvent, QuoteEvent, TradeEvent } from '../../src/core/events.js';
 import { readCapture } from '../../src/io/capture.js';
+import { readLobster } from '../../src/io/lobster.js';
 import { DataQualityGate, DQ_CHECKS, formatDqReport, type DqCheckId, type DqOptions, type DqReport } from '../../src/io/dq.js';
 import { dataPath } from '../helpers/data.js';
+import { rawFacts } from '../helpers/binance-raw-facts.js';
 import { referenceDq, type RefEvent } from '../helpers/dq-reference.js';
 
 const T0 = 1_723_161_256_000;
@@ -473,5 +475,151 @@ describe('DataQualityGate: property — equals a naive reference, never mutates 
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('DataQualityGate on the real Binance captures (golden values counted from the raw text)', () => {
+  const WS = (...p: string[]) => dataPath('binance-ws', ...p);
+  const FILES = {
+    btc0808: WS('usdm', 'btcusdt_20240808.gz'),
+    eth0808: WS('usdm', 'ethusdt_20240808.gz'),
+    btc0718: WS('usdm', 'btcusdt_20240718.gz'),
+    btc0719: WS('usdm', 'btcusdt_20240719.gz'),
+    spot: WS('spot', 'btcusdt_20240808.gz'),
+    agg: WS('recorded-aggtrade', 'BINANCE_FUTURES.ws.1.0'),
+  };
+  const read = new Map<string, KindBatch[]>();
+  beforeAll(async () => {
+    for (const path of Object.values(FILES)) {
+      const bs: KindBatch[] = [];
+      for await (const b of readCapture(path, { batchRows: 8192 })) bs.push(b);
+      read.set(path, bs);
+    }
+  });
+  const gateOver = (paths: string[], options: DqOptions = {}): DqReport => {
+    const gate = new DataQualityGate(options);
+    for (const p of paths) for (const b of read.get(p)!) gate.observe(b, basename(p));
+    return gate.report();
+  };
+  const streamsOf = (r: DqReport, kind: EventKind) => r.streams.filter((s) => s.kind === kind);
+  const gateTimeBack = (r: DqReport) =>
+    Object.fromEntries(Object.entries(r.checks.tsBack.byStream).map(([k, v]) => [k.replace(/^quote /, 'bookTicker '), v]));
+
+  /** What every capture must agree on with its raw facts. */
+  function expectMatchesRaw(r: DqReport, raw: ReturnType<typeof rawFacts>, what: string): void {
+    expect(r.checks.depthChain.count, `${what}: depth chain breaks`).toBe(raw.chainBreaks);
+    expect(r.checks.quoteIdRepeat.count, `${what}: bookTicker u repeats`).toBe(raw.bookTickerRepeats);
+    expect(r.checks.quoteIdOutOfOrder.count, `${what}: bookTicker u out of order`).toBe(raw.bookTickerBack);
+    expect(r.checks.tradeIdGap.count, `${what}: trade id gaps`).toBe(raw.tradeGaps);
+    expect(r.checks.tradeIdDuplicate.count, `${what}: trade id repeats`).toBe(raw.tradeRepeats);
+    expect(r.checks.tradeIdOutOfOrder.count, `${what}: trade ids back`).toBe(raw.tradeBack);
+    expect(r.checks.crossedBook.count, `${what}: crossed`).toBe(raw.crossed);
+    expect(r.checks.lockedBook.count, `${what}: locked`).toBe(raw.locked);
+    expect(r.checks.depthSync.count, `${what}: sync`).toBe(raw.snapshots.filter((s) => !s.bridged).length);
+    expect(r.checks.depthStaleBeforeSync.count, `${what}: stale`).toBe(raw.snapshots.reduce((a, s) => a + s.staleAfter, 0));
+    expect(r.checks.nonPositive.count, `${what}: non-positive quote/trade values`).toBe(raw.nonPositive);
+    expect(r.checks.nan.count).toBe(0);
+    expect(r.checks.quoteIdRepeat.severity, 'bookTicker u may repeat: information, not a fault').toBe('info');
+    expect(r.checks.quoteIdOutOfOrder.severity).toBe('info');
+  }
+
+  it('usdm/btcusdt_20240808.gz: the stream counts of the data README, an unbroken pu chain, a bridged snapshot', () => {
+    const r = gateOver([FILES.btc0808]);
+    const raw = rawFacts([FILES.btc0808]);
+    // data README: depth@0ms 6,551 · bookTicker 66,089 · trade 21,313, plus the REST snapshot line
+    expect(streamsOf(r, 'depth').map((s) => [s.events, s.snapshots])).toEqual([[6551 + 1, 1]]);
+    expect(streamsOf(r, 'quote').map((s) => s.events)).toEqual([66_089]);
+    expect(streamsOf(r, 'trade').map((s) => s.events)).toEqual([21_313]);
+    expect(r.totals.events).toBe(93_954);
+    expectMatchesRaw(r, raw, 'btcusdt_20240808');
+    expect(r.checks.depthChain.count, 'README: every diff\'s pu equals the previous u').toBe(0);
+    expect(raw.snapshots).toEqual([expect.objectContaining({ bridged: true })]);
+    expect(gateTimeBack(r)).toEqual(raw.eventTimeBack);
+    expect(r.checks.silence.count).toBe(raw.silences);
+    expect(r.ok).toBe(true);
+  });
+
+  it.each([
+    ['usdm/ethusdt_20240808.gz', 'eth0808'],
+    ['spot/btcusdt_20240808.gz', 'spot'],
+    ['recorded-aggtrade/BINANCE_FUTURES.ws.1.0', 'agg'],
+  ] as const)('%s: every check agrees with the raw count', (_name, key) => {
+    const r = gateOver([FILES[key]]);
+    const raw = rawFacts([FILES[key]]);
+    expectMatchesRaw(r, raw, key);
+    if (key === 'spot') {
+      // spot bookTickers carry no E: their ts is the reader's estimate, so only depth and trade times are comparable
+      const { 'bookTicker BTCUSDT': _q, ...rest } = gateTimeBack(r);
+      expect(rest).toEqual(Object.fromEntries(Object.entries(raw.eventTimeBack).filter(([k]) => !k.startsWith('bookTicker'))));
+    } else {
+      expect(gateTimeBack(r)).toEqual(raw.eventTimeBack);
+      expect(r.checks.silence.count).toBe(raw.silences);
+    }
+    if (key === 'agg') {
+      expect(raw.messages.aggTrade, 'the aggTrade ids (f…l) are what the trade checks read').toBe(91);
+      expect(r.streams.filter((s) => s.kind === 'trade').reduce((a, s) => a + s.events, 0)).toBe(91);
+    }
+  });
+
+  it('the cross-midnight pair btcusdt_20240718 + _20240719 is one recording: no pu break and no trade id gap across the files', () => {
+    const raw = rawFacts([FILES.btc0718, FILES.btc0719]);
+    // README: trade ids and the depth pu chain continue from one file into the next
+    expect(raw.fileEdges[1]!.firstPu).toBe(raw.fileEdges[0]!.lastU);
+    expect(raw.fileEdges[1]!.firstTradeId).toBe(raw.fileEdges[0]!.lastTradeId + 1);
+    const r = gateOver([FILES.btc0718, FILES.btc0719]);
+    expectMatchesRaw(r, raw, 'pair');
+    expect(r.checks.depthChain.count).toBe(0);
+    expect(r.checks.tradeIdGap.count).toBe(0);
+    expect(streamsOf(r, 'depth')[0]!.sources).toEqual(['btcusdt_20240718.gz', 'btcusdt_20240719.gz']);
+    expect(r.ok).toBe(true);
+  });
+
+  it('read in the wrong order, the pair breaks exactly at the start of the earlier file', () => {
+    const r = gateOver([FILES.btc0719, FILES.btc0718]);
+    const first = rawFacts([FILES.btc0718]);
+    expect(r.checks.depthChain.count).toBe(1);
+    expect(r.checks.depthChain.examples[0]).toMatchObject({ source: 'btcusdt_20240718.gz', row: 0 });
+    expect(r.checks.tradeIdOutOfOrder.count, 'every trade of the earlier file is behind the later file').toBe(first.messages.trade);
+    // as separate recordings, neither file is judged against the other
+    const apart = gateOver([FILES.btc0719, FILES.btc0718], { recordingOf: (s) => s });
+    expect(apart.checks.depthChain.count).toBe(0);
+    expect(apart.checks.tradeIdOutOfOrder.count).toBe(0);
+  });
+
+  it('reads as text', () => {
+    const text = formatDqReport(gateOver([FILES.btc0808]));
+    expect(text.split('\n')[0]).toMatch(/^Data quality: OK — 0 errors, \d+ warnings?, 0 notes in 93,954 events from 1 source$/);
+    expect(text).toMatch(/depth\s+BTCUSDT\s+6,552/);
+  });
+});
+
+describe('DataQualityGate on LOBSTER AMZN level 1 (golden values counted from the CSV pair)', () => {
+  const dir = dataPath('lobster', 'LOBSTER_SampleFile_AMZN_2012-06-21_1');
+  const csv = (part: string) =>
+    readFileSync(`${dir}/AMZN_2012-06-21_34200000_57600000_${part}_1.csv`, 'utf8')
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((l) => l.split(',').map(Number));
+
+  it('checks a non-Binance source by the same rules', async () => {
+    const messages = csv('message');
+    const book = csv('orderbook');
+    // independent counts: executions are types 4 and 5; halts (7) yield no event; book rows are ask, ask size, bid, bid size
+    const live = messages.map((m, i) => ({ m, b: book[i]! })).filter(({ m }) => m[1] !== 7);
+    const execs = live.filter(({ m }) => m[1] === 4 || m[1] === 5).map(({ m }) => m);
+    const gaps = (ts: number[]) => ts.filter((t, i) => i > 0 && (t - ts[i - 1]!) * 1000 > 5000).length;
+    const sameExec = execs.filter((m, i) => i > 0 && m.every((v, k) => v === execs[i - 1]![k])).length;
+    const gate = new DataQualityGate({ sequentialTradeIds: false });
+    for await (const b of readLobster(dir)) gate.observe(b, 'AMZN_2012-06-21');
+    const r = gate.report();
+    expect(r.totals.byKind).toEqual({ depth: 0, quote: live.length, trade: execs.length, mark: 0 });
+    expect(r.checks.crossedBook.count).toBe(live.filter(({ b }) => b[2]! > b[0]! && b[2] !== -9999999999 && b[0] !== 9999999999).length);
+    expect(r.checks.lockedBook.count).toBe(live.filter(({ b }) => b[2] === b[0]).length);
+    expect(r.checks.tsBack.count).toBe(live.filter(({ m }, i) => i > 0 && m[0]! < live[i - 1]!.m[0]!).length);
+    expect(r.checks.silence.byStream).toEqual({ 'quote AMZN': gaps(live.map(({ m }) => m[0]!)), 'trade AMZN': gaps(execs.map((m) => m[0]!)) });
+    expect(r.checks.duplicate.byStream).toEqual(sameExec > 0 ? { 'trade AMZN': sameExec } : {});
+    for (const id of ['tradeIdGap', 'tradeIdDuplicate', 'tradeIdOutOfOrder'] as const) expect(r.checks[id].count, `${id}: order ids are no trade sequence`).toBe(0);
+    expect(r.checks.quoteIdOutOfOrder.count + r.checks.quoteIdRepeat.count, 'update ids are row numbers').toBe(0);
+    expect(r.ok).toBe(true);
   });
 });
