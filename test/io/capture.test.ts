@@ -116,8 +116,8 @@ describe('readCapture: receive time', () => {
   const body = src.map((l) => l.slice(l.indexOf(' ') + 1));
   const expectMs = ns.map((t) => Number(t.slice(0, -6)) + Number(t.slice(-6)) / 1e6);
   const variants = {
-    ns: { lines: src, tol: 1e-6, want: expectMs },
-    us: { lines: ns.map((t, i) => `${t.slice(0, -3)} ${body[i]}`), tol: 1e-6, want: ns.map((t) => Number(t.slice(0, -6)) + Number(t.slice(-6, -3)) / 1e3) },
+    ns: { lines: src, tol: 0, want: expectMs },
+    us: { lines: ns.map((t, i) => `${t.slice(0, -3)} ${body[i]}`), tol: 0, want: ns.map((t) => Number(t.slice(0, -6)) + Number(t.slice(-6, -3)) / 1e3) },
     ms: { lines: ns.map((t, i) => `${t.slice(0, -6)} ${body[i]}`), tol: 0, want: ns.map((t) => Number(t.slice(0, -6))) },
     s: { lines: ns.map((t, i) => `${t.slice(0, -9)}.${t.slice(-9, -3)}: ${body[i]}`), tol: 1e-3, want: ns.map((t) => Number(t.slice(0, -6)) + Number(t.slice(-6, -3)) / 1e3) },
   };
