@@ -18,7 +18,8 @@
  * - Levels come from quotes only: OHLC of the mid `(bid + ask)/2` over the bar's quotes, `spread`
  *   the last `ask − bid`, `spreadMean` its mean over the bar's quotes; a bar without quotes
  *   carries the last known ones (`NaN` before the first quote).
- * - Flows: `ofi` is the sum of the per-quote OFI e_n of the bar's quotes (Cont, Kukanov & Stoikov),
+ * - Flows: `ofi` is the sum of the per-quote OFI e_n of the bar's quotes (Cont, Kukanov & Stoikov;
+ *   the kernel of `ofi.ts`, whose update-id rule also decides which quotes the bars see at all),
  *   `ofiCum` their sum since the start; `cvdDelta` the aggressor-signed base volume of the bar's
  *   counted prints and `cvd` the CVD (with its own reset option) after the bar's last trade;
  *   `buyVolume`, `sellVolume`, `volume` (base) and `quoteVolume` (Σ price·qty) of counted prints;
@@ -34,6 +35,7 @@ import type { QuoteEvent, TradeEvent } from '../core/events.js';
 import type { StreamingCalculator } from './calculator.js';
 import type { QuoteColumns, TradeColumns } from './columns.js';
 import { CvdKernel, type CvdOptions } from './cvd.js';
+import { OfiState, ofiStep, type OfiOptions } from './ofi.js';
 
 /** `{ ms: Δ }`: time bars of Δ milliseconds aligned to the epoch; `{ events: N }`: bars of N events. */
 export type BarSpec = { ms: number } | { events: number };
@@ -45,6 +47,8 @@ export interface BarOptions {
   empty?: 'skip' | 'emit';
   /** CVD options for the `cvd` column (`reset`), and which prints count (`prints`) for CVD, volumes and trade counts. */
   cvd?: Omit<CvdOptions, 'unit'>;
+  /** The OFI update-id rule (see `ofi.ts`); a quote it skips is ignored by the bars altogether. Default `'drop-stale'`. */
+  ofi?: Pick<OfiOptions, 'updateIds'>;
 }
 
 /** The fields of a bar, in column order. */
@@ -75,35 +79,6 @@ export type Bar = Record<BarField, number>;
 
 /** Bars as columns, one `Float64Array` per field, all of the same length. */
 export type BarColumns = Record<BarField, Float64Array>;
-
-/** The per-quote OFI contribution e_n a bar sums. */
-interface OfiStepper {
-  step(bidPrice: number, bidQty: number, askPrice: number, askQty: number): number;
-  reset(): void;
-}
-
-/**
- * e_n = 1{Pb_n ≥ Pb_{n−1}}·qb_n − 1{Pb_n ≤ Pb_{n−1}}·qb_{n−1} − 1{Pa_n ≤ Pa_{n−1}}·qa_n + 1{Pa_n ≥ Pa_{n−1}}·qa_{n−1},
- * 0 for the first quote (Cont, Kukanov & Stoikov 2014, eq. 2).
- */
-function bestLevelOfiStepper(): OfiStepper {
-  let pb = NaN, qb = NaN, pa = NaN, qa = NaN;
-  let has = false;
-  return {
-    step(bp, bq, ap, aq) {
-      let e = 0;
-      if (has) {
-        e = (bp >= pb ? bq : 0) - (bp <= pb ? qb : 0) - (ap <= pa ? aq : 0) + (ap >= pa ? qa : 0);
-      }
-      pb = bp; qb = bq; pa = ap; qa = aq;
-      has = true;
-      return e;
-    },
-    reset() {
-      has = false;
-    },
-  };
-}
 
 /** Where a kernel puts a finished bar; the bar object is scratch, reused for the next one. */
 interface BarSink {
@@ -177,7 +152,8 @@ export class BarKernel {
   private readonly emitEmpty: boolean;
   readonly countAll: boolean;
   private readonly cvdK: CvdKernel;
-  private readonly ofiK: OfiStepper;
+  /** The OFI state (per-event e_n); its `duplicates`, `outOfOrder` and `invalid` count the quotes skipped. */
+  readonly ofiK: OfiState;
   private readonly scratch: Bar = newBar();
   sink: BarSink;
   /** Bars emitted so far. */
@@ -222,11 +198,15 @@ export class BarKernel {
     this.emitEmpty = empty === 'emit';
     this.cvdK = new CvdKernel(options.cvd ?? {});
     this.countAll = this.cvdK.countAll;
-    this.ofiK = bestLevelOfiStepper();
+    this.ofiK = new OfiState({ updateIds: options.ofi?.updateIds ?? 'drop-stale' });
     this.sink = sink;
   }
 
-  quote(ts: number, bidPrice: number, bidQty: number, askPrice: number, askQty: number): void {
+  quote(ts: number, bidPrice: number, bidQty: number, askPrice: number, askQty: number, updateId: number): void {
+    const st = this.ofiK;
+    const skipped = st.duplicates + st.outOfOrder + st.invalid;
+    const e = ofiStep(st, bidPrice, bidQty, askPrice, askQty, ts, updateId);
+    if (st.duplicates + st.outOfOrder + st.invalid !== skipped) return; // stale or unusable: as if it never came
     if (this.timed) this.advance(ts);
     else if (!this.open) this.openEventBar(ts);
     const mid = 0.5 * (bidPrice + askPrice);
@@ -242,9 +222,11 @@ export class BarKernel {
     this.spreadSum += spread;
     this.lastMid = mid;
     this.lastSpread = spread;
-    const e = this.ofiK.step(bidPrice, bidQty, askPrice, askQty);
-    this.ofiSum += e;
-    this.ofiCum += e;
+    if (e === e) {
+      // the first quote has no predecessor, hence no flow
+      this.ofiSum += e;
+      this.ofiCum += e;
+    }
     if (!this.timed) this.countEvent(ts);
   }
 
@@ -360,7 +342,7 @@ export class BarKernel {
 }
 
 /** What bars are built from: quotes and trades, one merged stream. */
-export type BarEvent = Pick<QuoteEvent, 'type' | 'ts' | 'bidPrice' | 'bidQty' | 'askPrice' | 'askQty'> | Pick<TradeEvent, 'type' | 'ts' | 'price' | 'qty' | 'side' | 'printKind'>;
+export type BarEvent = (Pick<QuoteEvent, 'type' | 'ts' | 'bidPrice' | 'bidQty' | 'askPrice' | 'askQty'> & { updateId?: number }) | Pick<TradeEvent, 'type' | 'ts' | 'price' | 'qty' | 'side' | 'printKind'>;
 
 /**
  * Streaming bars. `update(event)` takes quotes and trades in stream order and returns the latest
@@ -399,7 +381,7 @@ export class BarAggregator implements StreamingCalculator<BarEvent, Bar> {
 
   update(e: BarEvent): Bar | null {
     this.completed = 0;
-    if (e.type === 'quote') this.k.quote(e.ts, e.bidPrice, e.bidQty, e.askPrice, e.askQty);
+    if (e.type === 'quote') this.k.quote(e.ts, e.bidPrice, e.bidQty, e.askPrice, e.askQty, e.updateId ?? NaN);
     else this.k.trade(e.ts, e.price, e.qty, e.side === 'buy' ? 1 : -1, this.k.countAll || e.printKind === 'MARKET');
     return this.last;
   }
@@ -417,6 +399,12 @@ export class BarAggregator implements StreamingCalculator<BarEvent, Bar> {
 
   get isReady(): boolean {
     return this.last !== null;
+  }
+
+  /** Quotes ignored so far under the OFI update-id rule (repeated or older ids, unusable sizes). */
+  get staleQuotes(): number {
+    const st = this.k.ofiK;
+    return st.duplicates + st.outOfOrder + st.invalid;
   }
 
   /** Bars completed by the latest `update` or `flush`. */
@@ -453,14 +441,14 @@ export class BarAggregator implements StreamingCalculator<BarEvent, Bar> {
 function barsLoop(k: BarKernel, q: QuoteColumns, t: TradeColumns): void {
   const nq = q.ts.length;
   const nt = t.ts.length;
-  const { ts: qts, bidPrice, bidQty, askPrice, askQty } = q;
+  const { ts: qts, bidPrice, bidQty, askPrice, askQty, updateId } = q;
   const { ts: tts, price, qty, side } = t;
   const market = k.countAll ? undefined : t.market;
   let i = 0;
   let j = 0;
   while (i < nq || j < nt) {
     if (j >= nt || (i < nq && !(qts[i]! > tts[j]!))) {
-      k.quote(qts[i]!, bidPrice[i]!, bidQty[i]!, askPrice[i]!, askQty[i]!);
+      k.quote(qts[i]!, bidPrice[i]!, bidQty[i]!, askPrice[i]!, askQty[i]!, updateId !== undefined ? updateId[i]! : NaN);
       i++;
     } else {
       k.trade(tts[j]!, price[j]!, qty[j]!, side[j]!, market === undefined || market[j] === 1);

@@ -25,6 +25,8 @@ export interface QuoteColumns {
   bidQty: Float64Array;
   askPrice: Float64Array;
   askQty: Float64Array;
+  /** Order-book update id (Binance `u`), for the OFI update-id rule; absent means none. */
+  updateId?: Float64Array;
 }
 
 // 'MARKET' in UTF-8
@@ -89,5 +91,6 @@ export function quoteColumns(batch: RecordBatch): QuoteColumns {
     bidQty: f64Column(batch, 'bidQty'),
     askPrice: f64Column(batch, 'askPrice'),
     askQty: f64Column(batch, 'askQty'),
+    updateId: f64Column(batch, 'updateId'),
   };
 }

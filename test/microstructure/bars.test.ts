@@ -92,8 +92,21 @@ describe('bars golden values (worked by hand)', () => {
   });
 
   it('a late event joins the open bar', () => {
-    const b = streamBars([q(1500, 10, 1, 11, 1), q(900, 12, 1, 13, 1), q(2100, 10, 1, 11, 1)], { bar: { ms: 1000 } });
+    const late = { ...q(900, 12, 1, 13, 1), updateId: 1600 }; // newer book update, older exchange time
+    const b = streamBars([q(1500, 10, 1, 11, 1), late, q(2100, 10, 1, 11, 1)], { bar: { ms: 1000 } });
     expect(b.map((x) => [x.start, x.quotes, x.high])).toEqual([[1000, 2, 12.5], [2000, 1, 10.5]]);
+  });
+
+  it('a quote with a stale update id is ignored altogether (the OFI rule), unless ids are kept', () => {
+    const stale = { ...q(1700, 50, 1, 51, 1), updateId: 1 };
+    const evs = [q(1500, 10, 1, 11, 1), stale, q(1800, 10, 2, 11, 1)];
+    const [b] = streamBars(evs, { bar: { ms: 1000 } });
+    expect([b!.quotes, b!.high, b!.ofi], 'e = +2 − 1 on the bid').toEqual([2, 10.5, 1]);
+    const agg = new BarAggregator({ bar: { ms: 1000 } });
+    evs.forEach((e) => agg.update(e));
+    expect(agg.staleQuotes).toBe(1);
+    const [k] = streamBars(evs, { bar: { ms: 1000 }, ofi: { updateIds: 'keep' } });
+    expect([k!.quotes, k!.high]).toEqual([3, 50.5]);
   });
 
   it('a bar without quotes before any quote has NaN levels', () => {
