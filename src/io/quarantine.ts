@@ -127,6 +127,9 @@ export class QuarantineWriter {
 }
 
 const REASONS = ['bad-json', 'missing-field', 'bad-number', 'bad-value', 'unknown-message', 'bad-row'] as const satisfies readonly RejectReason[];
+// Every reject reason must be readable back: this fails to compile when one is missing above.
+const allReasons: [Exclude<RejectReason, (typeof REASONS)[number]>] extends [never] ? true : false = true;
+void allReasons;
 
 /** One line of a quarantine file. */
 export const QuarantineLine = z.object({
