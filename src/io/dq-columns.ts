@@ -27,6 +27,7 @@ export interface Utf8View {
   bytes: Uint8Array;
 }
 
+/** The columns of a quote batch the gate reads. */
 export interface QuoteCols {
   ts: Float64Array;
   recvTs: Float64Array;
@@ -37,6 +38,7 @@ export interface QuoteCols {
   updateId: Float64Array;
 }
 
+/** The columns of a trade batch the gate reads. */
 export interface TradeCols {
   ts: Float64Array;
   recvTs: Float64Array;
@@ -48,6 +50,7 @@ export interface TradeCols {
   lastId: Float64Array;
 }
 
+/** The columns of a depth batch the gate reads. */
 export interface DepthCols {
   ts: Float64Array;
   recvTs: Float64Array;
@@ -61,6 +64,7 @@ export interface DepthCols {
   askQtys: ListView;
 }
 
+/** The columns of a mark-price batch the gate reads. */
 export interface MarkCols {
   ts: Float64Array;
   recvTs: Float64Array;
@@ -107,6 +111,7 @@ export function utf8View(batch: RecordBatch, name: string): Utf8View {
   return { offsets: (d.valueOffsets as Int32Array).subarray(0, d.length + 1), bytes: d.values as Uint8Array };
 }
 
+/** Views of a quote batch's columns (no copies). */
 export function quoteCols(b: RecordBatch): QuoteCols {
   return {
     ts: f64Column(b, 'ts'),
@@ -119,6 +124,7 @@ export function quoteCols(b: RecordBatch): QuoteCols {
   };
 }
 
+/** Views of a trade batch's columns (no copies). */
 export function tradeCols(b: RecordBatch): TradeCols {
   return {
     ts: f64Column(b, 'ts'),
@@ -132,6 +138,7 @@ export function tradeCols(b: RecordBatch): TradeCols {
   };
 }
 
+/** Views of a depth batch's columns (no copies). */
 export function depthCols(b: RecordBatch): DepthCols {
   return {
     ts: f64Column(b, 'ts'),
@@ -147,6 +154,7 @@ export function depthCols(b: RecordBatch): DepthCols {
   };
 }
 
+/** Views of a mark-price batch's columns (no copies). */
 export function markCols(b: RecordBatch): MarkCols {
   return {
     ts: f64Column(b, 'ts'),

@@ -50,7 +50,7 @@ export function formatDqReport(report: DqReport): string {
 
 function details(c: DqCheckResult): string {
   const parts = [Object.entries(c.byStream).map(([k, v]) => `${k} ${n(v)}`).join(', ')];
-  if (c.worst) parts.push(`${c.worst.unit === 'ms' ? 'largest' : 'widest'} ${c.worst.unit === 'ms' ? duration(c.worst.value) : `${n(c.worst.value)} ids`} at ${where(c.worst.at)}`);
+  if (c.worst) parts.push(`largest ${c.worst.unit === 'ms' ? duration(c.worst.value) : `${n(c.worst.value)} ids`} at ${where(c.worst.at)}`);
   if (c.missingIds !== undefined && c.missingIds > 0) parts.push(`${n(c.missingIds)} ids missing in all`);
   return parts.join('; ');
 }
@@ -65,7 +65,9 @@ function example(e: DqExample): string {
 }
 
 function value(key: string, v: DqValue): string {
-  if (typeof v === 'number' && /ts$/i.test(key) && v > 1e11) return new Date(v).toISOString();
+  if (typeof v !== 'number') return String(v);
+  if (/ts$/i.test(key) && v > 1e11) return new Date(v).toISOString();
+  if (/ms$/i.test(key)) return String(Math.round(v * 1000) / 1000);
   return String(v);
 }
 

@@ -268,6 +268,7 @@ export function sameQuote(a: QuoteCols, r: number, b: QuoteCols, s: number): boo
   );
 }
 
+/** Same trade: times, ids, price, size and side. */
 export function sameTrade(a: TradeCols, r: number, b: TradeCols, s: number): boolean {
   return (
     same(a.ts[r]!, b.ts[s]!) &&
@@ -280,6 +281,7 @@ export function sameTrade(a: TradeCols, r: number, b: TradeCols, s: number): boo
   );
 }
 
+/** Same depth event: time, kind, update ids and every level. */
 export function sameDepth(a: DepthCols, r: number, b: DepthCols, s: number): boolean {
   return (
     same(a.ts[r]!, b.ts[s]!) &&
@@ -294,6 +296,7 @@ export function sameDepth(a: DepthCols, r: number, b: DepthCols, s: number): boo
   );
 }
 
+/** Same mark-price event: time and every value. */
 export function sameMark(a: MarkCols, r: number, b: MarkCols, s: number): boolean {
   return (
     same(a.ts[r]!, b.ts[s]!) &&

@@ -15,7 +15,18 @@ import { depthCols, markCols, quoteCols, sameBytes, tradeCols, utf8View } from '
 import { depthRow, markRow, quoteRow, sameDepth, sameMark, sameQuote, sameTrade, tradeRow, type Findings } from './dq-kernels.js';
 import { SourceState, StreamState, Tally, tsValue } from './dq-state.js';
 
-export * from './dq-checks.js';
+export {
+  DQ_CHECKS,
+  type DqCheckDef,
+  type DqCheckId,
+  type DqCheckResult,
+  type DqExample,
+  type DqLocation,
+  type DqReport,
+  type DqStreamSummary,
+  type DqValue,
+  type Severity,
+} from './dq-checks.js';
 export { formatDqReport } from './dq-format.js';
 
 /** Default longest quiet spell of a stream before it counts as a silence. */
@@ -81,10 +92,12 @@ export class DataQualityGate {
   constructor(options: DqOptions = {}) {
     this.nExamples = Math.max(0, Math.floor(options.examples ?? DEFAULT_DQ_EXAMPLES));
     const s = options.silenceMs ?? DEFAULT_SILENCE_MS;
-    this.silence = new Float64Array(EVENT_KINDS.map((k) => {
-      const v = typeof s === 'number' ? s : (s[k] ?? DEFAULT_SILENCE_MS);
-      return v > 0 && Number.isFinite(v) ? v : Infinity;
-    }));
+    this.silence = new Float64Array(
+      EVENT_KINDS.map((k) => {
+        const v = typeof s === 'number' ? s : (s[k] ?? DEFAULT_SILENCE_MS);
+        return v > 0 && Number.isFinite(v) ? v : Infinity;
+      }),
+    );
     this.recordingOf = options.recordingOf ?? (() => '');
     const seq = options.sequentialTradeIds ?? true;
     this.tradeIds = typeof seq === 'function' ? seq : () => seq;
