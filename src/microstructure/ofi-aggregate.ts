@@ -18,7 +18,7 @@
  *
  * Time-based sums run on the monotone clock of `rolling-window.ts`: a timestamp that goes back
  * is taken as the latest one (and counted in `clamped`), so a bar never reopens.
- * Rolling sums are Neumaier-compensated and recomputed exactly from the ring every
+ * Rolling sums are compensated (TwoSum error terms) and recomputed exactly from the ring every
  * `max(N, 1024)` updates; cumulative and bar sums are compensated.
  *
  * @see Cont, Kukanov & Stoikov (2014), "The price impact of order book events", J. Financial Econometrics 12(1), §2–3.
@@ -144,7 +144,8 @@ export class FlowAggregator {
       const x = (m === k ? depth : flows[m]!) * sign;
       const s = sums[m]!;
       const u = s + x;
-      comps[m]! += Math.abs(s) >= Math.abs(x) ? s - u + x : x - u + s;
+      const b = u - s;
+      comps[m]! += s - (u - b) + (x - b);
       sums[m] = u;
     }
   }
@@ -160,7 +161,8 @@ export class FlowAggregator {
       const x = -ring[base + m]!;
       const s = sums[m]!;
       const u = s + x;
-      comps[m]! += Math.abs(s) >= Math.abs(x) ? s - u + x : x - u + s;
+      const b = u - s;
+      comps[m]! += s - (u - b) + (x - b);
       sums[m] = u;
     }
     if (++this.head * w === ring.length) this.head = 0;
@@ -184,7 +186,8 @@ export class FlowAggregator {
       for (let i = 0, j = this.head; i < this.count; i++) {
         const x = this.ring[j * w + m]!;
         const u = s + x;
-        c += Math.abs(s) >= Math.abs(x) ? s - u + x : x - u + s;
+        const b = u - s;
+        c += s - (u - b) + (x - b);
         s = u;
         if (++j === cap) j = 0;
       }

@@ -5,8 +5,8 @@
  *
  * Numerics. The sums are of `x − K` and `(x − K)²` for a shift `K` (the first value of the
  * window, then the window mean at each exact recompute), so the variance `Σd² − (Σd)²/n` does
- * not cancel catastrophically when the mean is far from zero (prices). Each sum is a Neumaier
- * compensated sum, and every `max(n, recomputeEvery)` updates the sums are recomputed exactly
+ * not cancel catastrophically when the mean is far from zero (prices). Each sum is compensated
+ * (Neumaier's idea, with Knuth's branch-free TwoSum for the error term), and every `max(n, recomputeEvery)` updates the sums are recomputed exactly
  * from the ring (two passes, re-centred), so error cannot build up over a long run; the cost is
  * amortised O(1). The sums are also re-centred early when the window mean has drifted more
  * than 1024 deviations from the shift (a jump, then a quiet window), where the shifted formula
@@ -17,6 +17,7 @@
  * carry, so a columnar call over chunks continues exactly where the previous chunk ended.
  *
  * @see Neumaier (1974), "Rundungsfehleranalyse einiger Verfahren zur Summation endlicher Summen", ZAMM 54.
+ * @see Knuth, TAOCP vol. 2, §4.2.2 (TwoSum: the exact rounding error of a sum).
  * @see Chan, Golub & LeVeque (1983), "Algorithms for computing the sample variance" (shifted sums).
  */
 import { UserInputError } from '../core/errors.js';
@@ -49,6 +50,11 @@ export interface RollingZScoreOptions extends RollingStdOptions {
   reference?: 'prior' | 'trailing';
 }
 
+/** What a moments kernel writes out. */
+export const OUT_MEAN = 0;
+export const OUT_STD = 1;
+export const OUT_Z = 2;
+
 /** Default updates between exact recomputes. */
 export const DEFAULT_RECOMPUTE_EVERY = 1024;
 /** Relative size under which a variance is rounding noise. */
@@ -61,6 +67,8 @@ const SHIFT_ROUNDING = 2 ** -40;
 /** State of one rolling moments window. Create one per series; pass it back to continue. */
 export class RollingMomentsState {
   readonly kind: MomentsKind;
+  /** The statistic written out: {@link OUT_MEAN}, {@link OUT_STD} or {@link OUT_Z}. */
+  readonly what: number;
   readonly window: ResolvedWindow;
   readonly timed: boolean;
   readonly span: number;
@@ -88,6 +96,7 @@ export class RollingMomentsState {
   constructor(kind: MomentsKind, options: RollingZScoreOptions) {
     const c = resolveMoments(kind, options);
     this.kind = kind;
+    this.what = kind === 'mean' ? OUT_MEAN : kind === 'std' ? OUT_STD : OUT_Z;
     this.window = c.window;
     this.timed = c.window.timed;
     this.span = c.window.span;
@@ -152,55 +161,6 @@ function grow(st: RollingMomentsState): void {
   st.head = 0;
 }
 
-function addPoint(st: RollingMomentsState, x: number, t: number): void {
-  let cap = st.values.length;
-  if (st.count === cap) {
-    grow(st);
-    cap = st.values.length;
-  }
-  let slot = st.head + st.count;
-  if (slot >= cap) slot -= cap;
-  st.values[slot] = x;
-  if (st.timed) st.times[slot] = t;
-  if (st.count === 0) {
-    st.zero();
-    st.shift = x;
-  }
-  st.count++;
-  const d = x - st.shift;
-  const dd = d * d;
-  // Neumaier: the compensation takes the low-order part the rounded sum lost.
-  let s = st.s1;
-  let u = s + d;
-  st.c1 += Math.abs(s) >= Math.abs(d) ? s - u + d : d - u + s;
-  st.s1 = u;
-  s = st.s2;
-  u = s + dd;
-  st.c2 += Math.abs(s) >= dd ? s - u + dd : dd - u + s;
-  st.s2 = u;
-}
-
-function removeOldest(st: RollingMomentsState): void {
-  const x = st.values[st.head]!;
-  st.head++;
-  if (st.head === st.values.length) st.head = 0;
-  st.count--;
-  if (st.count === 0) {
-    st.zero();
-    return;
-  }
-  const d = st.shift - x;
-  const dd = -(d * d);
-  let s = st.s1;
-  let u = s + d;
-  st.c1 += Math.abs(s) >= Math.abs(d) ? s - u + d : d - u + s;
-  st.s1 = u;
-  s = st.s2;
-  u = s + dd;
-  st.c2 += Math.abs(s) >= -dd ? s - u + dd : dd - u + s;
-  st.s2 = u;
-}
-
 /** Recompute the sums exactly from the ring, re-centred on the window mean. */
 function recompute(st: RollingMomentsState): void {
   st.sinceExact = 0;
@@ -213,7 +173,8 @@ function recompute(st: RollingMomentsState): void {
   for (let i = 0, j = st.head; i < n; i++) {
     const x = vals[j]!;
     const u = sum + x;
-    comp += Math.abs(sum) >= Math.abs(x) ? sum - u + x : x - u + sum;
+    const b = u - sum;
+    comp += sum - (u - b) + (x - b);
     sum = u;
     if (++j === cap) j = 0;
   }
@@ -226,10 +187,12 @@ function recompute(st: RollingMomentsState): void {
     const d = vals[j]! - k;
     const dd = d * d;
     let u = s1 + d;
-    c1 += Math.abs(s1) >= Math.abs(d) ? s1 - u + d : d - u + s1;
+    let b = u - s1;
+    c1 += s1 - (u - b) + (d - b);
     s1 = u;
     u = s2 + dd;
-    c2 += Math.abs(s2) >= dd ? s2 - u + dd : dd - u + s2;
+    b = u - s2;
+    c2 += s2 - (u - b) + (dd - b);
     s2 = u;
     if (++j === cap) j = 0;
   }
@@ -240,94 +203,205 @@ function recompute(st: RollingMomentsState): void {
   st.c2 = c2;
 }
 
+/** Set by {@link evaluate} when the sums must be re-centred before it can answer. */
+let recentreNeeded = false;
+
 /**
- * Move the clock to `t` and drop what left the window (time windows); returns the effective
- * timestamp (clamped to the latest one when `t` goes back or is NaN).
+ * The statistic of the window held in the sums (`n` ≥ 1 points), for input x. When the mean
+ * has drifted so far from the shift that the variance would lose more than 20 bits, it sets
+ * `recentreNeeded` instead (unless `mayRecentre` is false) and the caller re-centres and asks again.
  */
-function advance(st: RollingMomentsState, t: number): number {
-  if (t >= st.lastTs) st.lastTs = t;
-  else {
-    st.clamped++;
-    t = st.lastTs;
+function evaluate(what: number, x: number, n: number, shift: number, s1: number, c1: number, s2: number, c2: number, ddof: number, mayRecentre: boolean): number {
+  const S1 = s1 + c1;
+  const off = S1 / n;
+  if (what === OUT_MEAN) return shift + off;
+  const S2 = s2 + c2;
+  const m2 = S2 - (S1 * S1) / n;
+  if (mayRecentre && off * off * n > RECENTRE * m2 && Math.abs(off) > SHIFT_ROUNDING * Math.abs(shift)) {
+    recentreNeeded = true;
+    return NaN;
   }
-  const edge = t - st.span;
-  const times = st.times;
-  while (st.count > 0 && times[st.head]! <= edge) removeOldest(st);
-  return t;
-}
-
-/** Add x (the window already advanced), evicting the oldest point of a full event window, and keep the sums exact. */
-function admit(st: RollingMomentsState, x: number, t: number): void {
-  if (!st.timed && st.count === st.span) removeOldest(st);
-  addPoint(st, x, t);
-  if (++st.sinceExact >= st.recomputeEvery && st.sinceExact >= st.count) recompute(st);
-}
-
-function meanOf(st: RollingMomentsState): number {
-  return st.shift + (st.s1 + st.c1) / st.count;
-}
-
-function varianceOf(st: RollingMomentsState): number {
-  const n = st.count;
-  let s1 = st.s1 + st.c1;
-  let s2 = st.s2 + st.c2;
-  let m2 = s2 - (s1 * s1) / n;
-  const off = s1 / n;
-  // The window mean has moved more than 1024 deviations from the shift (and more than the shift's
-  // own rounding): Σd² − (Σd)²/n would cancel away most of its digits, so re-centre first.
-  if (off * off * n > RECENTRE * m2 && Math.abs(off) > SHIFT_ROUNDING * Math.abs(st.shift)) {
-    recompute(st);
-    s1 = st.s1 + st.c1;
-    s2 = st.s2 + st.c2;
-    m2 = s2 - (s1 * s1) / n;
-  }
-  return m2 <= s2 * VAR_NOISE ? 0 : m2 / (n - st.ddof);
-}
-
-function zOf(st: RollingMomentsState, x: number): number {
-  const sd = Math.sqrt(varianceOf(st));
+  const sd = m2 <= S2 * VAR_NOISE ? 0 : Math.sqrt(m2 / (n - ddof));
+  if (what === OUT_STD) return sd;
   // A window without dispersion has nothing to be surprised against: z = 0 (read `std` to tell).
-  return sd > 0 ? (x - meanOf(st)) / sd : 0;
+  return sd > 0 ? (x - (shift + off)) / sd : 0;
 }
 
-/** One step of a rolling mean; `NaN` stands for "no value" (warming up, or a non-finite input). */
-export function meanStep(st: RollingMomentsState, x: number, t: number): number {
-  if (x - x !== 0) {
-    st.skipped++;
-    return NaN;
+/**
+ * The one kernel of the moment statistics: feed `values[from … to)` (with `ts` for a time
+ * window) and write each input's statistic to `out` at the same index, `NaN` for no value.
+ * The columnar functions call it over a whole column; the streaming classes over one value.
+ * The hot state lives in locals for the loop and goes back to `st` at the end (and around the
+ * rare ring growth and exact recompute).
+ */
+export function momentsRun(st: RollingMomentsState, values: Float64Array, ts: Float64Array | undefined, out: Float64Array, from: number, to: number): void {
+  const what = st.what;
+  const timed = st.timed;
+  const span = st.span;
+  const minP = st.minPeriods;
+  const ddof = st.ddof;
+  const prior = st.prior;
+  const every = st.recomputeEvery;
+  let vals = st.values;
+  let times = st.times;
+  let cap = vals.length;
+  let head = st.head;
+  let count = st.count;
+  let lastTs = st.lastTs;
+  let shift = st.shift;
+  let s1 = st.s1;
+  let c1 = st.c1;
+  let s2 = st.s2;
+  let c2 = st.c2;
+  let since = st.sinceExact;
+  let clamped = st.clamped;
+  let skipped = st.skipped;
+  for (let i = from; i < to; i++) {
+    const x = values[i]!;
+    if (x - x !== 0) {
+      skipped++;
+      out[i] = NaN;
+      continue;
+    }
+    let t = 0;
+    if (timed) {
+      t = ts![i]!;
+      if (t >= lastTs) lastTs = t;
+      else {
+        clamped++;
+        t = lastTs;
+      }
+      const edge = t - span;
+      while (count > 0 && times[head]! <= edge) {
+        const d = shift - vals[head]!;
+        if (++head === cap) head = 0;
+        if (--count === 0) {
+          s1 = c1 = s2 = c2 = 0;
+        } else {
+          // TwoSum: the compensation takes exactly the low-order part the rounded sum lost
+          let u = s1 + d;
+          let b = u - s1;
+          c1 += s1 - (u - b) + (d - b);
+          s1 = u;
+          const dd = -(d * d);
+          u = s2 + dd;
+          b = u - s2;
+          c2 += s2 - (u - b) + (dd - b);
+          s2 = u;
+        }
+      }
+    }
+    let v = NaN;
+    if (prior && count >= minP) {
+      v = evaluate(what, x, count, shift, s1, c1, s2, c2, ddof, true);
+      if (recentreNeeded) {
+        recentreNeeded = false;
+        st.head = head;
+        st.count = count;
+        recompute(st);
+        since = 0;
+        shift = st.shift;
+        s1 = st.s1;
+        c1 = st.c1;
+        s2 = st.s2;
+        c2 = st.c2;
+        v = evaluate(what, x, count, shift, s1, c1, s2, c2, ddof, false);
+      }
+    }
+    // admit x
+    if (!timed && count === span) {
+      const d = shift - vals[head]!;
+      if (++head === cap) head = 0;
+      if (--count === 0) {
+        s1 = c1 = s2 = c2 = 0;
+      } else {
+        let u = s1 + d;
+        let b = u - s1;
+        c1 += s1 - (u - b) + (d - b);
+        s1 = u;
+        const dd = -(d * d);
+        u = s2 + dd;
+        b = u - s2;
+        c2 += s2 - (u - b) + (dd - b);
+        s2 = u;
+      }
+    }
+    if (count === cap) {
+      st.head = head;
+      st.count = count;
+      grow(st);
+      vals = st.values;
+      times = st.times;
+      cap = vals.length;
+      head = 0;
+    }
+    let slot = head + count;
+    if (slot >= cap) slot -= cap;
+    vals[slot] = x;
+    if (timed) times[slot] = t;
+    if (count === 0) {
+      shift = x;
+      s1 = c1 = s2 = c2 = 0;
+    } else {
+      const d = x - shift;
+      let u = s1 + d;
+      let b = u - s1;
+      c1 += s1 - (u - b) + (d - b);
+      s1 = u;
+      const dd = d * d;
+      u = s2 + dd;
+      b = u - s2;
+      c2 += s2 - (u - b) + (dd - b);
+      s2 = u;
+    }
+    count++;
+    if (++since >= every && since >= count) {
+      st.head = head;
+      st.count = count;
+      recompute(st);
+      since = 0;
+      shift = st.shift;
+      s1 = st.s1;
+      c1 = st.c1;
+      s2 = st.s2;
+      c2 = st.c2;
+    }
+    if (!prior && count >= minP) {
+      v = evaluate(what, x, count, shift, s1, c1, s2, c2, ddof, true);
+      if (recentreNeeded) {
+        recentreNeeded = false;
+        st.head = head;
+        st.count = count;
+        recompute(st);
+        since = 0;
+        shift = st.shift;
+        s1 = st.s1;
+        c1 = st.c1;
+        s2 = st.s2;
+        c2 = st.c2;
+        v = evaluate(what, x, count, shift, s1, c1, s2, c2, ddof, false);
+      }
+    }
+    out[i] = v;
   }
-  if (st.timed) t = advance(st, t);
-  admit(st, x, t);
-  return st.count >= st.minPeriods ? meanOf(st) : NaN;
-}
-
-/** One step of a rolling standard deviation; `NaN` stands for "no value". */
-export function stdStep(st: RollingMomentsState, x: number, t: number): number {
-  if (x - x !== 0) {
-    st.skipped++;
-    return NaN;
-  }
-  if (st.timed) t = advance(st, t);
-  admit(st, x, t);
-  return st.count >= st.minPeriods ? Math.sqrt(varianceOf(st)) : NaN;
-}
-
-/** One step of a rolling z-score; `NaN` stands for "no value". */
-export function zScoreStep(st: RollingMomentsState, x: number, t: number): number {
-  if (x - x !== 0) {
-    st.skipped++;
-    return NaN;
-  }
-  if (st.timed) t = advance(st, t);
-  let z = NaN;
-  if (st.prior && st.count >= st.minPeriods) z = zOf(st, x);
-  admit(st, x, t);
-  if (!st.prior && st.count >= st.minPeriods) z = zOf(st, x);
-  return z;
+  st.head = head;
+  st.count = count;
+  st.lastTs = lastTs;
+  st.shift = shift;
+  st.s1 = s1;
+  st.c1 = c1;
+  st.s2 = s2;
+  st.c2 = c2;
+  st.sinceExact = since;
+  st.clamped = clamped;
+  st.skipped = skipped;
 }
 
 /** Mean and standard deviation of the window as it stands (`NaN` while it holds fewer than `minPeriods`). */
 export function momentsSnapshot(st: RollingMomentsState): { count: number; mean: number; std: number } {
-  if (st.count < st.minPeriods) return { count: st.count, mean: NaN, std: NaN };
-  return { count: st.count, mean: meanOf(st), std: Math.sqrt(varianceOf(st)) };
+  const n = st.count;
+  if (n < st.minPeriods || n === 0) return { count: n, mean: NaN, std: NaN };
+  const mean = evaluate(OUT_MEAN, 0, n, st.shift, st.s1, st.c1, st.s2, st.c2, st.ddof, false);
+  const std = evaluate(OUT_STD, 0, n, st.shift, st.s1, st.c1, st.s2, st.c2, st.ddof, false);
+  return { count: n, mean, std };
 }

@@ -23,10 +23,8 @@
 import { UserInputError } from '../core/errors.js';
 import type { StreamingCalculator } from './calculator.js';
 import {
-  meanStep,
+  momentsRun,
   RollingMomentsState,
-  stdStep,
-  zScoreStep,
   type MomentsKind,
   type RollingStdOptions,
   type RollingZScoreOptions,
@@ -36,25 +34,26 @@ import type { RollingOptions } from './rolling-window.js';
 export type { RollingOptions, WindowSpec } from './rolling-window.js';
 export { RollingMomentsState, type RollingStdOptions, type RollingZScoreOptions } from './rolling-moments.js';
 
-type Step = (st: RollingMomentsState, x: number, t: number) => number;
-
 /** Streaming face shared by the three moment statistics. */
 abstract class MomentsCalculator implements StreamingCalculator<number, number> {
   /** The kernel state; pass it to the matching columnar function to continue from here. */
   readonly state: RollingMomentsState;
   private last = NaN;
+  // one-value columns: the streaming face runs the columnar kernel over a single input
+  private readonly x1 = new Float64Array(1);
+  private readonly t1 = new Float64Array(1);
+  private readonly o1 = new Float64Array(1);
 
-  protected constructor(
-    kind: MomentsKind,
-    options: RollingZScoreOptions,
-    private readonly step: Step,
-  ) {
+  protected constructor(kind: MomentsKind, options: RollingZScoreOptions) {
     this.state = new RollingMomentsState(kind, options);
   }
 
   /** Feed one value; `ts` (ms) is required for time windows. Returns the statistic, `null` while warming up. */
   update(x: number, ts: number = NaN): number | null {
-    const v = this.step(this.state, x, ts);
+    this.x1[0] = x;
+    this.t1[0] = ts;
+    momentsRun(this.state, this.x1, this.t1, this.o1, 0, 1);
+    const v = this.o1[0]!;
     this.last = v;
     return v === v ? v : null;
   }
@@ -81,7 +80,7 @@ abstract class MomentsCalculator implements StreamingCalculator<number, number> 
  */
 export class RollingMean extends MomentsCalculator {
   constructor(options: RollingOptions) {
-    super('mean', options, meanStep);
+    super('mean', options);
   }
 }
 
@@ -93,7 +92,7 @@ export class RollingMean extends MomentsCalculator {
  */
 export class RollingStd extends MomentsCalculator {
   constructor(options: RollingStdOptions) {
-    super('std', options, stdStep);
+    super('std', options);
   }
 }
 
@@ -104,7 +103,7 @@ export class RollingStd extends MomentsCalculator {
  */
 export class RollingZScore extends MomentsCalculator {
   constructor(options: RollingZScoreOptions) {
-    super('zscore', options, zScoreStep);
+    super('zscore', options);
   }
 }
 
@@ -125,24 +124,21 @@ function prepare(kind: MomentsKind, values: Float64Array, options: RollingZScore
  */
 export function rollingMean(values: Float64Array, options: RollingOptions, out?: Float64Array, ts?: Float64Array, state?: RollingMomentsState): Float64Array {
   const { st, o, n } = prepare('mean', values, options, out, ts, state);
-  if (ts) for (let i = 0; i < n; i++) o[i] = meanStep(st, values[i]!, ts[i]!);
-  else for (let i = 0; i < n; i++) o[i] = meanStep(st, values[i]!, NaN);
+  momentsRun(st, values, ts, o, 0, n);
   return o;
 }
 
 /** Rolling standard deviation of a column into `out` (`NaN` while warming up), continuing `state` when given. */
 export function rollingStd(values: Float64Array, options: RollingStdOptions, out?: Float64Array, ts?: Float64Array, state?: RollingMomentsState): Float64Array {
   const { st, o, n } = prepare('std', values, options, out, ts, state);
-  if (ts) for (let i = 0; i < n; i++) o[i] = stdStep(st, values[i]!, ts[i]!);
-  else for (let i = 0; i < n; i++) o[i] = stdStep(st, values[i]!, NaN);
+  momentsRun(st, values, ts, o, 0, n);
   return o;
 }
 
 /** Rolling z-score of a column into `out` (`NaN` while warming up), continuing `state` when given. */
 export function rollingZScore(values: Float64Array, options: RollingZScoreOptions, out?: Float64Array, ts?: Float64Array, state?: RollingMomentsState): Float64Array {
   const { st, o, n } = prepare('zscore', values, options, out, ts, state);
-  if (ts) for (let i = 0; i < n; i++) o[i] = zScoreStep(st, values[i]!, ts[i]!);
-  else for (let i = 0; i < n; i++) o[i] = zScoreStep(st, values[i]!, NaN);
+  momentsRun(st, values, ts, o, 0, n);
   return o;
 }
 
