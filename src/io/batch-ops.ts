@@ -29,7 +29,7 @@ export interface RowRun {
 export function concatRuns(runs: readonly RowRun[], schema: Schema = runs[0]!.batch.schema): RecordBatch {
   if (runs.length === 1) {
     const r = runs[0]!;
-    return r.from === 0 && r.to === r.batch.numRows && r.batch.schema === schema ? r.batch : withSchema(r.batch.slice(r.from, r.to), schema);
+    return withSchema(r.from === 0 && r.to === r.batch.numRows ? r.batch : r.batch.slice(r.from, r.to), schema);
   }
   let n = 0;
   for (const r of runs) n += r.to - r.from;
@@ -66,21 +66,29 @@ export function withSchema(batch: RecordBatch, schema: Schema): RecordBatch {
 }
 
 /**
- * The batch under the kind's own schema when it has exactly the kind's columns with the same
- * types (a Parquet or IPC round trip loses nothing but object identity and nullability), so
- * batches from any source concatenate and compare; otherwise (a projection) the batch as is.
+ * True when a batch has exactly the columns of a kind, in order, with the same types (a
+ * Parquet or IPC round trip keeps them; a projection does not). Structural: Arrow JS makes a
+ * new `Schema` object for every batch it builds, so identity says nothing.
  */
-export function normalizeBatch(kind: EventKind, batch: RecordBatch): RecordBatch {
-  const target = eventSchema(kind);
-  if (batch.schema === target) return batch;
+export function hasKindColumns(kind: EventKind, batch: RecordBatch): boolean {
   const fields = batch.schema.fields;
-  if (fields.length !== target.fields.length) return batch;
+  const target = eventSchema(kind).fields;
+  if (fields.length !== target.length) return false;
   for (let i = 0; i < fields.length; i++) {
     const a = fields[i]!;
-    const b = target.fields[i]!;
-    if (a.name !== b.name || !sameType(a.type, b.type)) return batch;
+    const b = target[i]!;
+    if (a.name !== b.name || !sameType(a.type, b.type)) return false;
   }
-  return withSchema(batch, target);
+  return true;
+}
+
+/**
+ * The batch under the kind's own schema (fields, nullability and kind metadata) when it has
+ * the kind's columns, so batches from any source concatenate and compare; otherwise (a
+ * projection) the batch as it is.
+ */
+export function normalizeBatch(kind: EventKind, batch: RecordBatch): RecordBatch {
+  return hasKindColumns(kind, batch) ? withSchema(batch, eventSchema(kind)) : batch;
 }
 
 function sameType(a: DataType, b: DataType): boolean {
