@@ -29,7 +29,7 @@ export interface RowRun {
 export function concatRuns(runs: readonly RowRun[], schema: Schema = runs[0]!.batch.schema): RecordBatch {
   if (runs.length === 1) {
     const r = runs[0]!;
-    return withSchema(r.from === 0 && r.to === r.batch.numRows ? r.batch : r.batch.slice(r.from, r.to), schema);
+    return sliceBatch(r.batch, r.from, r.to, schema);
   }
   let n = 0;
   for (const r of runs) n += r.to - r.from;
@@ -37,7 +37,27 @@ export function concatRuns(runs: readonly RowRun[], schema: Schema = runs[0]!.ba
     const parts: DataRun[] = runs.map((r) => ({ data: r.batch.data.children[i]!, from: r.from, to: r.to }));
     return concatData(schema.fields[i]!.type, parts, n);
   });
-  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children }));
+  return recordBatchOf(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children }));
+}
+
+/**
+ * A record batch over struct data that matches the schema, made without Arrow JS's
+ * constructor, which re-derives the schema and the data on every call (about 10 µs: more than
+ * the rows of a short merge run cost to read). `schema` and `data` are the fields the
+ * constructor itself sets; `_metadata` is the batch's own (empty) metadata.
+ */
+export function recordBatchOf(schema: Schema, data: Data<Struct>): RecordBatch {
+  const b = Object.create(RecordBatch.prototype) as RecordBatch & { _metadata: Map<string, string> };
+  (b as { schema: Schema }).schema = schema;
+  (b as { data: Data<Struct> }).data = data;
+  b._metadata = new Map();
+  return b;
+}
+
+/** Rows `[from, to)` of a batch, zero-copy, under `schema` (default: its own). */
+export function sliceBatch(batch: RecordBatch, from: number, to: number, schema: Schema = batch.schema): RecordBatch {
+  if (from === 0 && to === batch.numRows) return batch.schema === schema ? batch : recordBatchOf(schema, batch.data);
+  return recordBatchOf(schema, batch.data.slice(from, to - from));
 }
 
 /** The rows of `batch` at the (ascending) indices, as one batch. */
@@ -54,15 +74,14 @@ export function takeRows(batch: RecordBatch, indices: ArrayLike<number>): Record
     }
     runs.push({ batch, from, to });
   }
-  if (runs.length === 0) return batch.slice(0, 0);
+  if (runs.length === 0) return sliceBatch(batch, 0, 0);
   return concatRuns(runs, batch.schema);
 }
 
 /** The same columns under another (equal-shaped) schema, e.g. to restore our field metadata. */
 export function withSchema(batch: RecordBatch, schema: Schema): RecordBatch {
   if (batch.schema === schema) return batch;
-  const d = batch.data;
-  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: d.length, nullCount: 0, children: d.children }));
+  return recordBatchOf(schema, batch.data);
 }
 
 /**
@@ -158,7 +177,7 @@ export function filterByTime(batch: RecordBatch, start: number, end: number): Re
   }
   if (all) return batch;
   if (keep.length === 0) return null;
-  if (keep[keep.length - 1]! - keep[0]! === keep.length - 1) return batch.slice(keep[0]!, keep[0]! + keep.length);
+  if (keep[keep.length - 1]! - keep[0]! === keep.length - 1) return sliceBatch(batch, keep[0]!, keep[0]! + keep.length);
   return takeRows(batch, keep);
 }
 

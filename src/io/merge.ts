@@ -1,0 +1,204 @@
+/**
+ * The k-way merge of time-ordered batch streams into one stream in exchange-time order, cut
+ * into batches without an object per event: the merge finds runs of rows that can be emitted
+ * from one source before another source's next row is due, and hands out slices (or, for
+ * several short runs of one kind in a row, one batch gathered from them).
+ *
+ * Ties (equal `ts`) go by kind in `EVENT_KINDS` order (book state before the trades that hit
+ * it), then symbol, then source order: the same order every time, whatever the file layout.
+ *
+ * Sources start lazily: a source that declares the earliest time it can hold (a part's
+ * `first_ts`) is opened only when the merge reaches that time, so a month of parts is read
+ * with only the parts of the current moment open.
+ *
+ * @see Knuth, TAOCP vol. 3, §5.4.1 (multiway merging with a priority queue)
+ */
+import type { RecordBatch } from 'apache-arrow';
+import { f64Column, DEFAULT_BATCH_ROWS, type KindBatch } from '../core/batch.js';
+import { EVENT_KINDS, type EventKind } from '../core/events.js';
+import { concatRuns, type RowRun } from './batch-ops.js';
+
+/** One time-ordered stream of batches of one kind. */
+export interface MergeSource {
+  kind: EventKind;
+  /** Symbol for tie-breaking (`''` when a source mixes symbols). */
+  symbol: string;
+  /** Every row of the source has `ts >= startTs` (`-Infinity` when unknown). */
+  startTs: number;
+  /** Start reading; called once, when the merge reaches `startTs`. */
+  open(): AsyncIterator<RecordBatch>;
+}
+
+interface Entry {
+  src: MergeSource;
+  order: number;
+  rank: number;
+  /** Not yet opened: keyed by `startTs`. */
+  pending: boolean;
+  it: AsyncIterator<RecordBatch> | null;
+  batch: RecordBatch | null;
+  ts: Float64Array;
+  pos: number;
+}
+
+const KIND_RANK: Record<EventKind, number> = Object.fromEntries(EVENT_KINDS.map((k, i) => [k, i])) as Record<EventKind, number>;
+
+function key(e: Entry): number {
+  return e.pending ? e.src.startTs : e.ts[e.pos]!;
+}
+
+/** Strict order of two heap entries: time, then pending before open, then kind, symbol, source. */
+function before(a: Entry, b: Entry): boolean {
+  const ka = key(a);
+  const kb = key(b);
+  if (ka !== kb) return ka < kb || (Number.isNaN(kb) && !Number.isNaN(ka));
+  if (a.pending !== b.pending) return a.pending;
+  return a.rank < b.rank;
+}
+
+/** Options of {@link mergeSources}. */
+export interface MergeOptions {
+  /** Rows at most per emitted batch (default 65,536). */
+  batchRows?: number;
+}
+
+/**
+ * Merge time-ordered sources into one stream of tagged batches in `(ts, kind, symbol, source)`
+ * order. Each output batch holds one kind; consecutive rows of the same kind are gathered into
+ * one batch up to `batchRows`.
+ */
+export async function* mergeSources(sources: readonly MergeSource[], options: MergeOptions = {}): AsyncGenerator<KindBatch> {
+  const maxRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
+  // rank: kind, then symbol, then source order
+  const order = sources.map((_, i) => i);
+  order.sort((a, b) => {
+    const sa = sources[a]!;
+    const sb = sources[b]!;
+    return KIND_RANK[sa.kind] - KIND_RANK[sb.kind] || (sa.symbol < sb.symbol ? -1 : sa.symbol > sb.symbol ? 1 : 0) || a - b;
+  });
+  const rankOf = new Int32Array(sources.length);
+  order.forEach((srcIndex, rank) => (rankOf[srcIndex] = rank));
+  const heap = new Heap<Entry>(before);
+  const entries: Entry[] = sources.map((src, i) => ({ src, order: i, rank: rankOf[i]!, pending: true, it: null, batch: null, ts: new Float64Array(0), pos: 0 }));
+  for (const e of entries) heap.push(e);
+
+  let outKind: EventKind | null = null;
+  let outRuns: RowRun[] = [];
+  let outRows = 0;
+  const cut = (): KindBatch | null => {
+    if (outRuns.length === 0) return null;
+    const kb: KindBatch = { kind: outKind!, batch: concatRuns(outRuns) };
+    outRuns = [];
+    outRows = 0;
+    return kb;
+  };
+
+  try {
+    while (heap.size > 0) {
+      const e = heap.pop()!;
+      if (e.pending) {
+        e.pending = false;
+        e.it = e.src.open();
+        if (await advance(e)) heap.push(e);
+        continue;
+      }
+      // run from e while its rows come before the next entry's
+      const next = heap.peek();
+      const end = e.batch!.numRows;
+      let i = e.pos + 1;
+      if (next) {
+        const bound = key(next);
+        const winsTie = !next.pending && e.rank < next.rank;
+        const ts = e.ts;
+        if (winsTie) while (i < end && ts[i]! <= bound) i++;
+        else while (i < end && ts[i]! < bound) i++;
+      } else {
+        i = end;
+      }
+      if (outKind !== e.src.kind || outRows >= maxRows) {
+        const kb = cut();
+        if (kb) yield kb;
+        outKind = e.src.kind;
+      }
+      // keep output batches at most maxRows
+      let from = e.pos;
+      while (from < i) {
+        const take = Math.min(i - from, maxRows - outRows);
+        outRuns.push({ batch: e.batch!, from, to: from + take });
+        outRows += take;
+        from += take;
+        if (outRows >= maxRows) {
+          const kb = cut();
+          if (kb) yield kb;
+        }
+      }
+      e.pos = i;
+      if (e.pos < end || (await advance(e))) heap.push(e);
+    }
+    const kb = cut();
+    if (kb) yield kb;
+  } finally {
+    // a consumer that stops early closes what is still open
+    for (const e of entries) if (e.it?.return) await e.it.return(undefined);
+  }
+}
+
+/** Load the entry's next non-empty batch; false when its source is done. */
+async function advance(e: Entry): Promise<boolean> {
+  for (;;) {
+    const r = await e.it!.next();
+    if (r.done) {
+      e.batch = null;
+      return false;
+    }
+    if (r.value.numRows > 0) {
+      e.batch = r.value;
+      e.ts = f64Column(r.value, 'ts');
+      e.pos = 0;
+      return true;
+    }
+  }
+}
+
+/** A binary min-heap under a strict order. */
+class Heap<T> {
+  private a: T[] = [];
+  constructor(private readonly less: (x: T, y: T) => boolean) {}
+  get size(): number {
+    return this.a.length;
+  }
+  peek(): T | undefined {
+    return this.a[0];
+  }
+  push(x: T): void {
+    const a = this.a;
+    a.push(x);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(a[i]!, a[p]!)) break;
+      [a[i], a[p]] = [a[p]!, a[i]!];
+      i = p;
+    }
+  }
+  pop(): T | undefined {
+    const a = this.a;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length > 0 && last !== undefined) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && this.less(a[l]!, a[m]!)) m = l;
+        if (r < a.length && this.less(a[r]!, a[m]!)) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m]!, a[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
