@@ -43,7 +43,7 @@ function inSlice(e: MarketEvent, s: SliceOptions): boolean {
   );
 }
 
-async function collect(it: AsyncIterable<KindBatch>): Promise<MarketEvent[]> {
+async function collect(it: AsyncIterable<KindBatch> | Iterable<KindBatch>): Promise<MarketEvent[]> {
   const out: MarketEvent[] = [];
   for await (const { kind, batch } of it) for (const e of batchToEvents(kind, batch)) out.push(e);
   return out;
