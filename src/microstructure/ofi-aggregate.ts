@@ -43,11 +43,50 @@ export const MODE_CUMULATIVE = 1;
 export const MODE_ROLLING = 2;
 export const MODE_BAR = 3;
 
-const RECOMPUTE_MIN = 1024;
+/** Updates between exact recomputes of rolling sums (at least the window's length). */
+export const RECOMPUTE_MIN = 1024;
 
 /** A description of `sum` for error messages and state checks. */
 function sumKey(sum: OfiSum): string {
   return typeof sum === 'string' ? sum : JSON.stringify(sum);
+}
+
+/** Checked sum options. */
+export interface ResolvedOfiSum {
+  mode: number;
+  normalize: boolean;
+  /** True when updates need a timestamp. */
+  timed: boolean;
+  /** N (events), T (ms window or bar), 1 (event) or Infinity (cumulative). */
+  span: number;
+  /** Initial ring capacity, in updates (rolling sums only). */
+  capacity: number;
+  /** Identity of the options, for checking a state handed back to a columnar call. */
+  key: string;
+}
+
+/** Check the `sum` and `normalize` options once, naming the field that is wrong. */
+export function resolveOfiSum(options: OfiAggregationOptions): ResolvedOfiSum {
+  const sum = options.sum ?? 'event';
+  const normalize = options.normalize ?? false;
+  if (typeof normalize !== 'boolean') throw new UserInputError(`normalize: expected true or false, got ${String(options.normalize)}`, 'E_OPTION');
+  const key = `${sumKey(sum)}|${normalize}`;
+  const one = sum && typeof sum === 'object' && Object.keys(sum).length === 1;
+  if (sum === 'event') return { mode: MODE_EVENT, normalize, timed: false, span: 1, capacity: 0, key };
+  if (sum === 'cumulative') return { mode: MODE_CUMULATIVE, normalize, timed: false, span: Infinity, capacity: 0, key };
+  if (one && 'events' in sum) {
+    if (!Number.isInteger(sum.events) || sum.events < 1) throw new UserInputError(`sum.events: expected an integer ≥ 1, got ${String(sum.events)}`, 'E_OPTION');
+    return { mode: MODE_ROLLING, normalize, timed: false, span: sum.events, capacity: sum.events, key };
+  }
+  if (one && 'ms' in sum) {
+    if (!(sum.ms > 0 && Number.isFinite(sum.ms))) throw new UserInputError(`sum.ms: expected a finite number > 0, got ${String(sum.ms)}`, 'E_OPTION');
+    return { mode: MODE_ROLLING, normalize, timed: true, span: sum.ms, capacity: TIMED_INITIAL_CAPACITY, key };
+  }
+  if (one && 'barMs' in sum) {
+    if (!(sum.barMs > 0 && Number.isFinite(sum.barMs))) throw new UserInputError(`sum.barMs: expected a finite number > 0, got ${String(sum.barMs)}`, 'E_OPTION');
+    return { mode: MODE_BAR, normalize, timed: true, span: sum.barMs, capacity: 0, key };
+  }
+  throw new UserInputError(`sum: expected 'event', 'cumulative', { events: N }, { ms: T } or { barMs: T }, got ${JSON.stringify(sum)}`, 'E_OPTION');
 }
 
 /**
@@ -80,46 +119,19 @@ export class FlowAggregator {
   clamped = 0;
 
   constructor(levels: number, options: OfiAggregationOptions) {
-    const sum = options.sum ?? 'event';
+    const c = resolveOfiSum(options);
     this.levels = levels;
     this.width = levels + 1;
-    this.normalize = options.normalize ?? false;
-    if (typeof this.normalize !== 'boolean') throw new UserInputError(`normalize: expected true or false, got ${String(options.normalize)}`, 'E_OPTION');
-    this.key = `${sumKey(sum)}|${this.normalize}`;
+    this.normalize = c.normalize;
+    this.key = c.key;
+    this.mode = c.mode;
+    this.timed = c.timed;
+    this.span = c.span;
     this.out = new Float64Array(levels);
     this.sums = new Float64Array(this.width);
     this.comps = new Float64Array(this.width);
-    let cap = 0;
-    if (sum === 'event') {
-      this.mode = MODE_EVENT;
-      this.timed = false;
-      this.span = 1;
-    } else if (sum === 'cumulative') {
-      this.mode = MODE_CUMULATIVE;
-      this.timed = false;
-      this.span = Infinity;
-    } else if (sum && typeof sum === 'object' && 'events' in sum && Object.keys(sum).length === 1) {
-      if (!Number.isInteger(sum.events) || sum.events < 1) throw new UserInputError(`sum.events: expected an integer ≥ 1, got ${String(sum.events)}`, 'E_OPTION');
-      this.mode = MODE_ROLLING;
-      this.timed = false;
-      this.span = sum.events;
-      cap = sum.events;
-    } else if (sum && typeof sum === 'object' && 'ms' in sum && Object.keys(sum).length === 1) {
-      if (!(sum.ms > 0 && Number.isFinite(sum.ms))) throw new UserInputError(`sum.ms: expected a finite number > 0, got ${String(sum.ms)}`, 'E_OPTION');
-      this.mode = MODE_ROLLING;
-      this.timed = true;
-      this.span = sum.ms;
-      cap = TIMED_INITIAL_CAPACITY;
-    } else if (sum && typeof sum === 'object' && 'barMs' in sum && Object.keys(sum).length === 1) {
-      if (!(sum.barMs > 0 && Number.isFinite(sum.barMs))) throw new UserInputError(`sum.barMs: expected a finite number > 0, got ${String(sum.barMs)}`, 'E_OPTION');
-      this.mode = MODE_BAR;
-      this.timed = true;
-      this.span = sum.barMs;
-    } else {
-      throw new UserInputError(`sum: expected 'event', 'cumulative', { events: N }, { ms: T } or { barMs: T }, got ${JSON.stringify(sum)}`, 'E_OPTION');
-    }
-    this.ring = new Float64Array(cap * this.width);
-    this.times = new Float64Array(this.timed && this.mode === MODE_ROLLING ? cap : 0);
+    this.ring = new Float64Array(c.capacity * this.width);
+    this.times = new Float64Array(this.timed && this.mode === MODE_ROLLING ? c.capacity : 0);
   }
 
   /** Forget every update. */

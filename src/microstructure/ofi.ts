@@ -34,16 +34,11 @@
 import type { RecordBatch } from 'apache-arrow';
 import { f64Column } from '../core/batch.js';
 import { UserInputError } from '../core/errors.js';
-import type { StreamingCalculator, TopOfBook, TopOfBookColumns } from './calculator.js';
-import { FlowAggregator, MODE_EVENT, type OfiAggregationOptions } from './ofi-aggregate.js';
+import type { StreamingCalculator, TopOfBook } from './calculator.js';
+import { ofiRun, ofiStep, OfiState, type OfiColumns, type OfiOptions } from './ofi-kernel.js';
 
 export type { OfiAggregationOptions, OfiSum } from './ofi-aggregate.js';
-
-/** Options of best-level OFI. */
-export interface OfiOptions extends OfiAggregationOptions {
-  /** Skip updates whose id is not above the highest accepted one (`'drop-stale'`, default), or use every update (`'keep'`). */
-  updateIds?: 'drop-stale' | 'keep';
-}
+export { OfiState, ofiStep, type OfiColumns, type OfiOptions } from './ofi-kernel.js';
 
 /** A best bid/ask update as OFI reads it: a `QuoteEvent` satisfies it. */
 export interface OfiQuote extends TopOfBook {
@@ -51,120 +46,6 @@ export interface OfiQuote extends TopOfBook {
   ts?: number;
   /** Order-book update id (Binance `u`); `NaN` or absent when the source has none. */
   updateId?: number;
-}
-
-/** Columns of best bid/ask updates, with the optional time and update-id columns. */
-export interface OfiColumns extends TopOfBookColumns {
-  ts?: Float64Array;
-  updateId?: Float64Array;
-}
-
-/** The state of one best-level OFI series; pass it back to {@link ofi} to continue. */
-export class OfiState {
-  readonly agg: FlowAggregator;
-  readonly dropStale: boolean;
-  readonly key: string;
-  /** Fast path: per-event, unnormalised. */
-  readonly raw: boolean;
-  pb = 0;
-  qb = 0;
-  pa = 0;
-  qa = 0;
-  hasPrev = false;
-  lastId = -Infinity;
-  /** Last output (`NaN` until the first flow). */
-  last = NaN;
-  /** Updates skipped because their id equals the highest accepted one. */
-  duplicates = 0;
-  /** Updates skipped because their id is below the highest accepted one. */
-  outOfOrder = 0;
-  /** Updates refused because a non-empty level has a non-finite size. */
-  invalid = 0;
-  readonly flow = new Float64Array(1);
-
-  constructor(options: OfiOptions = {}) {
-    const ids = options.updateIds ?? 'drop-stale';
-    if (ids !== 'drop-stale' && ids !== 'keep') throw new UserInputError(`updateIds: expected 'drop-stale' or 'keep', got ${String(ids)}`, 'E_OPTION');
-    this.agg = new FlowAggregator(1, options);
-    this.dropStale = ids === 'drop-stale';
-    this.key = `${this.agg.key}|${ids}`;
-    this.raw = this.agg.mode === MODE_EVENT && !this.agg.normalize;
-  }
-
-  /** Updates skipped for their id, in all. */
-  get stale(): number {
-    return this.duplicates + this.outOfOrder;
-  }
-
-  /** Timestamps that went back and were clamped (time sums). */
-  get clamped(): number {
-    return this.agg.clamped;
-  }
-
-  reset(): void {
-    this.agg.reset();
-    this.pb = 0;
-    this.qb = 0;
-    this.pa = 0;
-    this.qa = 0;
-    this.hasPrev = false;
-    this.lastId = -Infinity;
-    this.last = NaN;
-    this.duplicates = 0;
-    this.outOfOrder = 0;
-    this.invalid = 0;
-  }
-}
-
-function skipped(st: OfiState): number {
-  if (st.last === st.last && st.agg.mode === MODE_EVENT) st.last = 0;
-  return st.last;
-}
-
-/**
- * The per-update kernel both faces call: OFI after one best bid/ask update, `NaN` for "no value".
- */
-export function ofiStep(st: OfiState, pb: number, qb: number, pa: number, qa: number, t: number, id: number): number {
-  if (st.dropStale && id <= st.lastId) {
-    if (id === st.lastId) st.duplicates++;
-    else st.outOfOrder++;
-    return skipped(st);
-  }
-  // an empty side is an empty queue at the worst possible price
-  if (!(pb - pb === 0)) {
-    pb = -Infinity;
-    qb = 0;
-  } else if (!(qb - qb === 0)) {
-    st.invalid++;
-    return skipped(st);
-  }
-  if (!(pa - pa === 0)) {
-    pa = Infinity;
-    qa = 0;
-  } else if (!(qa - qa === 0)) {
-    st.invalid++;
-    return skipped(st);
-  }
-  if (id > st.lastId) st.lastId = id;
-  if (!st.hasPrev) {
-    st.hasPrev = true;
-    st.pb = pb;
-    st.qb = qb;
-    st.pa = pa;
-    st.qa = qa;
-    return st.last;
-  }
-  const ppb = st.pb;
-  const ppa = st.pa;
-  const e = (pb >= ppb ? qb : 0) - (pb <= ppb ? st.qb : 0) - (pa <= ppa ? qa : 0) + (pa >= ppa ? st.qa : 0);
-  st.pb = pb;
-  st.qb = qb;
-  st.pa = pa;
-  st.qa = qa;
-  if (st.raw) return (st.last = e);
-  st.flow[0] = e;
-  st.agg.push(st.flow, (qb + qa) * 0.5, t);
-  return (st.last = st.agg.out[0]!);
 }
 
 /**
@@ -219,14 +100,11 @@ function checkColumns(c: OfiColumns, n: number, needTs: boolean): void {
 export function ofi(columns: OfiColumns, options: OfiOptions = {}, out?: Float64Array, state?: OfiState): Float64Array {
   const st = state ?? new OfiState(options);
   if (state && new OfiState(options).key !== state.key) throw new UserInputError('state: was created for other options than this call', 'E_OPTION');
-  const { bidPrice, bidQty, askPrice, askQty, ts, updateId } = columns;
-  const n = bidPrice.length;
-  checkColumns(columns, n, st.agg.timed);
+  const n = columns.bidPrice.length;
+  checkColumns(columns, n, st.timed);
   const o = out ?? new Float64Array(n);
   if (o.length < n) throw new UserInputError(`out: holds ${o.length} values, the input ${n}`, 'E_OPTION');
-  for (let i = 0; i < n; i++) {
-    o[i] = ofiStep(st, bidPrice[i]!, bidQty[i]!, askPrice[i]!, askQty[i]!, ts !== undefined ? ts[i]! : NaN, updateId !== undefined ? updateId[i]! : NaN);
-  }
+  ofiRun(st, columns, o, 0, n);
   return o;
 }
 
