@@ -96,6 +96,26 @@ describe('multi-level OFI on real data', () => {
   });
 });
 
+describe('multi-level OFI with one level is best-level OFI', () => {
+  const sums = [{}, { sum: 'cumulative' }, { sum: { events: 4 }, normalize: true }, { sum: { ms: 50 } }, { sum: { barMs: 70 }, normalize: true }] as const;
+  for (const o of sums) {
+    it(`sum ${JSON.stringify(o)}: the two kernels agree on random books`, () => {
+      fc.assert(
+        fc.property(booksArb, (books) => {
+          const cols = toColumns(books, 1);
+          const ml = multiLevelOfi(cols, { levels: 1, ...o })[0]!;
+          const best = ofi({ bidPrice: cols.bidPrices[0]!, bidQty: cols.bidQtys[0]!, askPrice: cols.askPrices[0]!, askQty: cols.askQtys[0]!, ts: cols.ts }, { ...o, updateIds: 'keep' });
+          for (let i = 0; i < books.length; i++) {
+            const a = ml[i]!;
+            const b = best[i]!;
+            if (!(Number.isNaN(a) && Number.isNaN(b)) && Math.abs(a - b) > 1e-12 * Math.max(1, Math.abs(b))) throw new Error(`row ${i}: ${a} vs ${b}`);
+          }
+        }),
+      );
+    });
+  }
+});
+
 // ---------------------------------------------------------------------------------------------
 // The calculator contract.
 // ---------------------------------------------------------------------------------------------
