@@ -1,7 +1,7 @@
 /**
  * The quarantine: where refused input lines go, so bad input never vanishes. Each refused
- * line becomes one JSON line `{file,line,reason,field,message,text}` in `quarantine.jsonl`,
- * which `grep`, `jq`, DuckDB (`read_json('quarantine.jsonl')`) and {@link readQuarantine}
+ * line becomes one JSON line `{file,line,reason,field,message,text}` in `_quarantine.jsonl`,
+ * which `grep`, `jq`, DuckDB (`read_json('_quarantine.jsonl')`) and {@link readQuarantine}
  * all read; the file names the source file and line, the field, and keeps the line's text.
  *
  * @see https://jsonlines.org/
@@ -12,8 +12,11 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { UserInputError, type RejectReason, type RejectRecord, type RejectSink } from '../core/errors.js';
 
-/** Name of the quarantine file inside its directory. */
-export const QUARANTINE_FILE = 'quarantine.jsonl';
+/**
+ * Name of the quarantine file inside its directory. The leading underscore keeps it out of
+ * dataset listings: Hive tools (and `openDataset`) skip `_` files, as Spark's `_SUCCESS`.
+ */
+export const QUARANTINE_FILE = '_quarantine.jsonl';
 
 /** Options of {@link QuarantineWriter}. */
 export interface QuarantineOptions {
@@ -51,8 +54,8 @@ export interface QuarantineSummary {
 export class QuarantineWriter {
   /** The writer as a {@link RejectSink}, to pass as a reader's `onReject`. */
   readonly sink: RejectSink = (rec) => this.write(rec);
-  /** Path of the quarantine file (which exists only once something was written). */
-  readonly path: string;
+  /** Path of the quarantine file (which exists only once something was written); null when kept in memory. */
+  readonly path: string | null;
   private readonly keep: number;
   private readonly limit: number;
   private buf: string[] = [];
@@ -64,11 +67,15 @@ export class QuarantineWriter {
   private readonly files = new Map<string, number>();
   private readonly firsts: RejectRecord[] = [];
 
+  /**
+   * @param dir where `_quarantine.jsonl` goes; `null` keeps only the counts and the first
+   *   records (for a check that writes nothing, such as `ofi-backtest dq`).
+   */
   constructor(
-    readonly dir: string,
+    readonly dir: string | null,
     options: QuarantineOptions = {},
   ) {
-    this.path = join(dir, QUARANTINE_FILE);
+    this.path = dir === null ? null : join(dir, QUARANTINE_FILE);
     this.keep = Math.max(0, options.keep ?? 5);
     this.limit = Math.max(1, options.bufferBytes ?? 256 * 1024);
   }
@@ -85,6 +92,7 @@ export class QuarantineWriter {
     this.reasons[rec.reason] = (this.reasons[rec.reason] ?? 0) + 1;
     this.files.set(rec.file, (this.files.get(rec.file) ?? 0) + 1);
     if (this.firsts.length < this.keep) this.firsts.push({ ...rec });
+    if (this.path === null) return;
     const line = `${JSON.stringify({ file: rec.file, line: rec.line, reason: rec.reason, field: rec.field ?? null, message: rec.message, text: rec.text })}\n`;
     this.buf.push(line);
     this.bufBytes += line.length;
@@ -93,7 +101,7 @@ export class QuarantineWriter {
 
   /** Write out what is buffered (creating the directory and file if this is the first write). */
   flush(): void {
-    if (this.buf.length === 0) return;
+    if (this.buf.length === 0 || this.dir === null || this.path === null) return;
     if (this.fd === null) {
       mkdirSync(this.dir, { recursive: true });
       this.fd = openSync(this.path, 'a');
@@ -142,7 +150,7 @@ export const QuarantineLine = z.object({
 });
 
 /**
- * The records of a quarantine file (or of `quarantine.jsonl` in a directory), in file order;
+ * The records of a quarantine file (or of `_quarantine.jsonl` in a directory), in file order;
  * `[]` when the file does not exist, which is what a clean run leaves. A line that is not a
  * quarantine record is an error naming its line.
  */
