@@ -9,7 +9,10 @@
  */
 import { ofi, OfiCalculator } from '../src/microstructure/ofi.js';
 import { rollingZScore, RollingZScore, RollingMomentsState } from '../src/microstructure/rolling.js';
+import { LocalOrderBook, topLevels } from '../src/microstructure/book.js';
+import { MultiLevelOfiCalculator } from '../src/microstructure/ofi-multilevel.js';
 import { readBookTickerQuotes } from '../test/helpers/binance-quotes.js';
+import { readDepthAndTickers, type DepthMessage } from '../test/helpers/binance-depth.js';
 
 const N = Number(process.env.N ?? 10_000_000);
 const src = readBookTickerQuotes('binance-ws/usdm/btcusdt_20240808.gz');
@@ -77,5 +80,35 @@ time('streaming: OfiCalculator + RollingZScore(1000 events)', () => {
   if (acc === 42) console.log(acc);
 });
 void RollingMomentsState;
+
+// The local book: the capture's depth diffs (tens of levels each) replayed, top 10 extracted and
+// fed to 10-level OFI after every diff.
+const depth = readDepthAndTickers('binance-ws/usdm/btcusdt_20240808.gz').filter((m): m is DepthMessage => m.kind !== 'ticker');
+const snap = depth.find((m) => m.kind === 'snapshot')!;
+const diffs = depth.filter((m) => m.kind === 'diff' && m.lastUpdateId >= snap.lastUpdateId);
+const top = topLevels(10);
+const reps = 50;
+let levelUpdates = 0;
+for (const d of diffs) levelUpdates += d.bidPrices.length + d.askPrices.length;
+let bestMs = Infinity;
+for (let r = 0; r < 5; r++) {
+  const t0 = performance.now();
+  for (let k = 0; k < reps; k++) {
+    const book = new LocalOrderBook();
+    const ml = new MultiLevelOfiCalculator({ levels: 10 });
+    book.applySnapshot(snap);
+    for (const d of diffs) {
+      if (book.applyDiff(d) === 'applied') {
+        book.topK(10, top);
+        ml.update(top);
+      }
+    }
+  }
+  bestMs = Math.min(bestMs, performance.now() - t0);
+}
+const nd = diffs.length * reps;
+console.log(
+  `local book + top 10 + 10-level OFI: ${((nd / bestMs) * 1000).toFixed(0)} diffs/s, ${(((levelUpdates * reps) / bestMs) * 1000 / 1e6).toFixed(1)} M level updates/s (${(levelUpdates / diffs.length).toFixed(0)} levels a diff)`,
+);
 const heap = process.memoryUsage().heapUsed;
 console.log(`heap used after the runs: ${(heap / 1e6).toFixed(1)} MB`);

@@ -3,7 +3,9 @@ import fc from 'fast-check';
 import { eventsToBatch } from '../../src/core/batch.js';
 import type { QuoteEvent } from '../../src/core/events.js';
 import { OfiCalculator, OfiState, ofi, ofiFromBatch, orderByUpdateId, type OfiColumns, type OfiOptions, type OfiQuote } from '../../src/microstructure/ofi.js';
+import { readCapture } from '../../src/io/capture.js';
 import { readBookTickerQuotes } from '../helpers/binance-quotes.js';
+import { dataPath } from '../helpers/data.js';
 import { lobsterLevel1 } from '../helpers/lobster-book.js';
 import { testCalculatorContract } from './contract.js';
 
@@ -190,6 +192,25 @@ describe('best-level OFI on real data against the piecewise form', () => {
       if (want[i]) nonZero++;
     }
     expect(nonZero, 'most updates move a queue').toBeGreaterThan(want.length / 2);
+  });
+
+  it('ofiFromBatch over the capture reader’s Arrow batches, state carried, equals OFI of the independently parsed columns', async () => {
+    // spot bookTicker has no event time, so the two parsers' clocks differ there: sum without time
+    const cases = [
+      { file: 'binance-ws/usdm/btcusdt_20240808.gz', options: { sum: { barMs: 1000 }, normalize: true } },
+      { file: 'binance-ws/usdm/ethusdt_20240808.gz', options: { sum: { ms: 500 } } },
+      { file: 'binance-ws/spot/btcusdt_20240808.gz', options: { sum: 'cumulative', normalize: true } },
+    ] satisfies { file: string; options: OfiOptions }[];
+    for (const { file, options } of cases) {
+      const st = new OfiState(options);
+      const got: number[] = [];
+      for await (const { kind, batch } of readCapture(dataPath(file), { batchRows: 10_000 })) {
+        if (kind === 'quote') got.push(...ofiFromBatch(batch, options, undefined, st));
+      }
+      const want = ofi(readBookTickerQuotes(file), options);
+      expect(got.length, file).toBe(want.length);
+      for (let i = 0; i < want.length; i++) if (!Object.is(got[i], want[i]) && Math.abs(got[i]! - want[i]!) > 1e-12 * Math.abs(want[i]!)) throw new Error(`${file} row ${i}: ${got[i]} vs ${want[i]}`);
+    }
   });
 
   it('LOBSTER AMZN level 1', () => {
