@@ -6,6 +6,8 @@ import { divergence, type Divergence } from '../../src/microstructure/divergence
 import { canonicalJson, fingerprint, fnv1a64 } from '../../src/microstructure/fingerprint.js';
 import { consistencyOf, FeatureFusion, fusion, resolveFusionOptions, sideOf, type FusionColumns, type FusionOptions, type FusionOutput } from '../../src/microstructure/fusion.js';
 import { testCalculatorContract } from './contract.js';
+import { OfiCalculator } from '../../src/microstructure/ofi.js';
+import { RollingZScore } from '../../src/microstructure/rolling.js';
 import { loadCapture, mergeByTs, type QT } from './real-data.js';
 import { dataPath } from '../helpers/data.js';
 
@@ -80,6 +82,32 @@ describe('fusion pieces, worked by hand', () => {
     expect(Array.from(col.ts)).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
+  it('skips the quotes the OFI update-id rule skips, exactly as OfiCalculator does', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom(1, 1, 2, 0, -2), fc.integer({ min: 99, max: 101 }), fc.integer({ min: 1, max: 5 })), { maxLength: 80 }), (xs) => {
+        // six prints: CVD over 3 prints is ready at the third, and its z-score (2 points before) at the fifth
+        const warm = [t(1, 'buy', 1, 100), t(2, 'sell', 2, 100), t(3, 'buy', 1, 100), t(4, 'buy', 3, 100), t(5, 'sell', 1, 100), t(6, 'buy', 2, 100)];
+        let id = 0;
+        const quotes = xs.map(([d, bid, qty], i) => q(10 + i, bid, qty, bid + 1, 6 - qty, (id += d)));
+        const options: FusionOptions = { flowWindow: { events: 3 }, zscore: { window: { events: 4 }, minPeriods: 2 }, divergence: false };
+        const f = new FeatureFusion(options);
+        for (const e of warm) f.update(e);
+        // reference: OFI with its own id rule, its skip counters telling which quotes it used
+        const ref = new OfiCalculator({ sum: { events: 3 } });
+        const z = new RollingZScore({ window: { events: 4 }, minPeriods: 2 });
+        let zo: number | null = null;
+        for (const quote of quotes) {
+          const before = ref.state.duplicates + ref.state.outOfOrder;
+          const v = ref.update(quote);
+          if (ref.state.duplicates + ref.state.outOfOrder === before && v !== null) zo = z.update(v);
+          const r = f.update(quote);
+          expect(r?.z_ofi ?? null).toBe(zo);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('refuses bad options, naming them', () => {
     expect(() => new FeatureFusion({ weights: { ofi: NaN } })).toThrow(/weights.ofi/);
     expect(() => new FeatureFusion({ flowWindow: { ms: -1 } })).toThrow(/flowWindow.ms/);
@@ -135,6 +163,8 @@ const streamArb = fc
       aq: fc.integer({ min: 1, max: 9 }),
       side: fc.constantFrom('buy' as const, 'sell' as const),
       kind: fc.constantFrom('MARKET', 'MARKET', 'MARKET', 'INSURANCE_FUND'),
+      // Binance bookTicker ids repeat and arrive out of order now and then
+      dId: fc.constantFrom(1, 1, 1, 2, 0, -3),
     }),
     { maxLength: 200 },
   )
@@ -145,7 +175,7 @@ const streamArb = fc
     const trades: TradeEvent[] = [];
     for (const x of xs) {
       ts += x.dt;
-      if (x.quote) quotes.push(q(ts, x.bid, x.bq, x.bid + x.spread, x.aq, ++id));
+      if (x.quote) quotes.push(q(ts, x.bid, x.bq, x.bid + x.spread, x.aq, (id += x.dId)));
       else trades.push(t(ts, x.side, x.bq / 4, x.bid + 0.5, x.kind));
     }
     return mergeByTs(quotes, trades);
