@@ -1,5 +1,7 @@
 /**
- * How per-event order flow is summed and normalised, shared by best-level and multi-level OFI.
+ * How per-event order flow is summed and normalised: the rules of best-level OFI (whose kernel,
+ * `ofi-kernel.ts`, specialises them to one level for speed) and of multi-level OFI (which uses
+ * {@link FlowAggregator} below). A property test holds the two to the same outputs.
  *
  * Each accepted book update n gives flows e¹_n … eᵏ_n (one per level) and a depth
  * d_n = (1/k) Σ_m (qb^m_n + qa^m_n) / 2. The aggregate over a set of events is
