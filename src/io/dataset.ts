@@ -214,18 +214,16 @@ export class DatasetSlice {
   }
 
   /**
-   * One table per kind (empty tables for kinds absent), rows in time order across symbols.
-   * Reads the whole slice into memory.
+   * One table per kind (empty tables for kinds absent), rows in time order across symbols,
+   * in batches of `batchRows`. Reads the whole slice into memory, in one pass over the files.
    */
   async toTables(): Promise<Record<EventKind, Table>> {
-    const out = {} as Record<EventKind, Table>;
-    for (const kind of EVENT_KINDS) {
-      const batches: RecordBatch[] = [];
-      if (this.kinds.includes(kind)) {
-        for await (const kb of mergeSources(this.sources([kind]), { batchRows: this.options.batchRows })) batches.push(kb.batch);
-      }
-      out[kind] = batches.length ? new Table(batches) : new Table(eventSchema(kind));
+    const batches: Record<EventKind, RecordBatch[]> = { depth: [], quote: [], trade: [], mark: [] };
+    for await (const kb of mergeSources(this.sources(this.kinds), { batchRows: this.options.batchRows, groupByKind: true })) {
+      batches[kb.kind].push(kb.batch);
     }
+    const out = {} as Record<EventKind, Table>;
+    for (const kind of EVENT_KINDS) out[kind] = batches[kind].length ? new Table(batches[kind]) : new Table(eventSchema(kind));
     return out;
   }
 

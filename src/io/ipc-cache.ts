@@ -78,19 +78,23 @@ export class IpcCache {
    * slice, the second from the files the slice reads as they are now.
    */
   async key(slice: DatasetSlice): Promise<string> {
+    return (await this.fresh(slice)).key;
+  }
+
+  /** The slice over the dataset as it is on disk now, and its key. */
+  private async fresh(slice: DatasetSlice): Promise<{ key: string; slice: DatasetSlice }> {
     const fresh = (await openDataset(slice.dataset.root)).slice(slice.options);
     const id = hash({ format: CACHE_FORMAT, schema: SCHEMA_VERSION, root: slice.dataset.root, slice: sliceIdentity(slice.options) }).slice(0, 16);
     const content = hash(fresh.files().map((f) => [f.path, f.size, f.mtimeMs])).slice(0, 16);
-    return `${id}-${content}`;
+    return { key: `${id}-${content}`, slice: fresh };
   }
 
   /** The tables of a slice, from the cache when its files have not changed, else read and cached. */
   async tables(slice: DatasetSlice): Promise<CachedSlice> {
-    const key = await this.key(slice);
+    const { key, slice: fresh } = await this.fresh(slice);
     const path = join(this.dir, key);
     const cached = await readIpcTables(path, key);
     if (cached) return { tables: cached, hit: true, path, key };
-    const fresh = (await openDataset(slice.dataset.root)).slice(slice.options);
     const tables = await fresh.toTables();
     await this.store(key, slice, tables);
     return { tables, hit: false, path, key };

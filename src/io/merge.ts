@@ -60,6 +60,12 @@ function before(a: Entry, b: Entry): boolean {
 export interface MergeOptions {
   /** Rows at most per emitted batch (default 65,536). */
   batchRows?: number;
+  /**
+   * Gather each kind's rows into full batches regardless of the other kinds: each kind's
+   * batches stay in merge order, but batches of different kinds no longer interleave by
+   * time. For building one table per kind in one pass.
+   */
+  groupByKind?: boolean;
 }
 
 /**
@@ -82,14 +88,15 @@ export async function* mergeSources(sources: readonly MergeSource[], options: Me
   const entries: Entry[] = sources.map((src, i) => ({ src, order: i, rank: rankOf[i]!, pending: true, it: null, batch: null, ts: new Float64Array(0), pos: 0 }));
   for (const e of entries) heap.push(e);
 
-  let outKind: EventKind | null = null;
-  let outRuns: RowRun[] = [];
-  let outRows = 0;
-  const cut = (): KindBatch | null => {
-    if (outRuns.length === 0) return null;
-    const kb: KindBatch = { kind: outKind!, batch: concatRuns(outRuns) };
-    outRuns = [];
-    outRows = 0;
+  // rows waiting to be cut into a batch, per kind (only one kind at a time unless groupByKind)
+  const out = new Map<EventKind, { runs: RowRun[]; rows: number }>(EVENT_KINDS.map((k) => [k, { runs: [], rows: 0 }]));
+  let lastKind: EventKind | null = null;
+  const cut = (kind: EventKind | null): KindBatch | null => {
+    const o = kind && out.get(kind);
+    if (!o || o.runs.length === 0) return null;
+    const kb: KindBatch = { kind: kind!, batch: concatRuns(o.runs) };
+    o.runs = [];
+    o.rows = 0;
     return kb;
   };
 
@@ -115,28 +122,32 @@ export async function* mergeSources(sources: readonly MergeSource[], options: Me
       } else {
         i = end;
       }
-      if (outKind !== e.src.kind || outRows >= maxRows) {
-        const kb = cut();
+      const kind = e.src.kind;
+      if (!options.groupByKind && lastKind !== kind) {
+        const kb = cut(lastKind);
         if (kb) yield kb;
-        outKind = e.src.kind;
       }
+      lastKind = kind;
       // keep output batches at most maxRows
+      const o = out.get(kind)!;
       let from = e.pos;
       while (from < i) {
-        const take = Math.min(i - from, maxRows - outRows);
-        outRuns.push({ batch: e.batch!, from, to: from + take });
-        outRows += take;
+        const take = Math.min(i - from, maxRows - o.rows);
+        o.runs.push({ batch: e.batch!, from, to: from + take });
+        o.rows += take;
         from += take;
-        if (outRows >= maxRows) {
-          const kb = cut();
+        if (o.rows >= maxRows) {
+          const kb = cut(kind);
           if (kb) yield kb;
         }
       }
       e.pos = i;
       if (e.pos < end || (await advance(e))) heap.push(e);
     }
-    const kb = cut();
-    if (kb) yield kb;
+    for (const kind of EVENT_KINDS) {
+      const kb = cut(kind);
+      if (kb) yield kb;
+    }
   } finally {
     // a consumer that stops early closes what is still open
     for (const e of entries) if (e.it?.return) await e.it.return(undefined);

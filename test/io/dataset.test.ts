@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,6 +147,15 @@ describe('openDataset / slice', () => {
     const all = await collect(dsJ.slice());
     expect(all.length).toBe(events.length);
     for (let i = 1; i < all.length; i++) expect(all[i]!.ts >= all[i - 1]!.ts).toBe(true);
+
+    // a refused line is reported once, however many kinds are read from the file
+    const bad = join(dir, 'bad.jsonl');
+    await writeJsonl(bad, [{ kind: 'quote', batch: eventsToBatch('quote', groups.quote as never)! }, { kind: 'trade', batch: eventsToBatch('trade', groups.trade as never)! }]);
+    await appendFile(bad, '{"type":"trade","ts":"soon"}\n');
+    const rejected: number[] = [];
+    const tables = await (await openDataset(bad)).slice({ onReject: (r) => rejected.push(r.line) }).toTables();
+    expect(rejected).toEqual([groups.quote.length + groups.trade.length + 1]);
+    expect(tables.quote.numRows + tables.trade.numRows).toBe(groups.quote.length + groups.trade.length);
 
     const pq = join(dir, 'trades.parquet');
     const trades = groups.trade;
