@@ -118,6 +118,7 @@ export interface WriteSummary {
 interface PartSink {
   write(batch: RecordBatch): Promise<void>;
   close(): Promise<unknown>;
+  abort(): Promise<void>;
 }
 
 /** One part being written: a temporary file and what it holds so far. */
@@ -231,6 +232,22 @@ export class DatasetWriter {
     return { root: this.root, format: this.format, files: [...this.written], rows, totalRows };
   }
 
+  /**
+   * Give up: stop every open part and remove its temporary file. Parts already published stay
+   * (they are complete). Use it when the input fails half way.
+   */
+  async abort(): Promise<void> {
+    this.closed = true;
+    for (const p of this.partitions.values()) {
+      const part = p.part;
+      p.part = null;
+      p.runs = [];
+      if (!part) continue;
+      await part.sink.abort();
+      await unlink(part.tmp).catch(() => undefined);
+    }
+  }
+
   /** Feed rows `[from, to)` of one symbol and day to their partition, rotating parts as needed. */
   private async route(kind: EventKind, symbol: string, day: number, batch: RecordBatch, ts: Float64Array, from: number, to: number): Promise<void> {
     const key = `${kind}\u0000${symbol}\u0000${day}`;
@@ -314,6 +331,9 @@ class JsonlPartSink implements PartSink {
   }
   close(): Promise<void> {
     return this.w.close();
+  }
+  abort(): Promise<void> {
+    return this.w.close().catch(() => undefined);
   }
 }
 

@@ -9,6 +9,7 @@
  *
  * @see https://jsonlines.org/
  */
+import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { createGzip, type Gzip } from 'node:zlib';
 import type { Data, RecordBatch } from 'apache-arrow';
@@ -221,7 +222,7 @@ export class JsonlWriter {
     if (this.failure) throw this.failure;
     const out = this.gzip ?? this.file;
     for (const text of serializeBatch(kb.kind, kb.batch)) {
-      if (!out.write(text)) await new Promise<void>((resolve) => out.once('drain', resolve));
+      if (!out.write(text)) await once(out, 'drain');
       if (this.failure) throw this.failure;
     }
     this.rows += kb.batch.numRows;

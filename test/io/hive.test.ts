@@ -200,6 +200,17 @@ describe('DatasetWriter', () => {
     expect(rows).toBe(900);
   });
 
+  it('abort() removes the temporary files and keeps the finished parts', async () => {
+    const root = nextRoot();
+    const w = new DatasetWriter(root, { maxRows: 300, rowGroupRows: 100, format: 'parquet' });
+    await w.write({ kind: 'quote', batch: quoteBatch(Array.from({ length: 1000 }, (_, i) => T0 + i)) });
+    await w.abort();
+    const files = await listFiles(root);
+    expect(files.length).toBe(3);
+    expect(files.some((f) => f.endsWith('.tmp'))).toBe(false);
+    await expect(w.write({ kind: 'quote', batch: quoteBatch([T0]) })).rejects.toThrow(/after close/);
+  });
+
   it('never replaces a part of the same name (a second convert into the same folder)', async () => {
     const root = nextRoot();
     const batch = quoteBatch(Array.from({ length: 50 }, (_, i) => T0 + i));
