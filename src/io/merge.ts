@@ -84,9 +84,17 @@ export async function* mergeSources(sources: readonly MergeSource[], options: Me
   });
   const rankOf = new Int32Array(sources.length);
   order.forEach((srcIndex, rank) => (rankOf[srcIndex] = rank));
-  const heap = new Heap<Entry>(before);
+  // one heap per kind: the next row overall is the best of four tops, and with groupByKind a
+  // run only has to stop for a row of its own kind (so one source per kind gives whole batches)
+  const heaps = new Map<EventKind, Heap<Entry>>(EVENT_KINDS.map((k) => [k, new Heap<Entry>(before)]));
+  const push = (e: Entry) => heaps.get(e.src.kind)!.push(e);
+  const best = (): Heap<Entry> | null => {
+    let h: Heap<Entry> | null = null;
+    for (const x of heaps.values()) if (x.size > 0 && (!h || before(x.peek()!, h.peek()!))) h = x;
+    return h;
+  };
   const entries: Entry[] = sources.map((src, i) => ({ src, order: i, rank: rankOf[i]!, pending: true, it: null, batch: null, ts: new Float64Array(0), pos: 0 }));
-  for (const e of entries) heap.push(e);
+  for (const e of entries) push(e);
 
   // rows waiting to be cut into a batch, per kind (only one kind at a time unless groupByKind)
   const out = new Map<EventKind, { runs: RowRun[]; rows: number }>(EVENT_KINDS.map((k) => [k, { runs: [], rows: 0 }]));
@@ -101,16 +109,16 @@ export async function* mergeSources(sources: readonly MergeSource[], options: Me
   };
 
   try {
-    while (heap.size > 0) {
-      const e = heap.pop()!;
+    for (let h = best(); h; h = best()) {
+      const e = h.pop()!;
       if (e.pending) {
         e.pending = false;
         e.it = e.src.open();
-        if (await advance(e)) heap.push(e);
+        if (await advance(e)) push(e);
         continue;
       }
       // run from e while its rows come before the next entry's
-      const next = heap.peek();
+      const next = options.groupByKind ? h.peek() : best()?.peek();
       const end = e.batch!.numRows;
       let i = e.pos + 1;
       if (next) {
@@ -142,7 +150,7 @@ export async function* mergeSources(sources: readonly MergeSource[], options: Me
         }
       }
       e.pos = i;
-      if (e.pos < end || (await advance(e))) heap.push(e);
+      if (e.pos < end || (await advance(e))) push(e);
     }
     for (const kind of EVENT_KINDS) {
       const kb = cut(kind);
