@@ -2,10 +2,9 @@
  * The kernel of the feature fusion (`fusion.ts`): its state, the per-event steps of the
  * streaming face, and the columnar face as passes over the same kernels.
  *
- * Quotes first pass the update-id gate (the rule of `ofi.ts`: with `'drop-stale'` an update whose
- * id is not above the highest accepted one is skipped; an update with a non-finite size on a
- * non-empty side is unusable), applied once in front so that OFI, the mid and the divergence
- * sampling all see the same accepted quotes, in either face. OFI then runs with `'keep'`.
+ * Quotes first pass the update-id gate (`quote-gate.ts`, the rule of `ofi.ts`), applied once in
+ * front so that OFI, the mid and the divergence sampling all see the same accepted quotes, in
+ * either face. OFI then runs with `'keep'`.
  */
 import type { QuoteColumns, TradeColumns } from './columns.js';
 import { CvdKernel } from './cvd.js';
@@ -14,6 +13,8 @@ import { consistencyOf, type FusionColumns, type FusionOptions, type ResolvedFus
 import { ofi, OfiState, ofiStep, type OfiOptions } from './ofi.js';
 import { RollingZScore, rollingZScore } from './rolling.js';
 import { RollingRobustZScore, rollingRobustZScore } from './rolling-robust.js';
+import type { WindowSpec } from './rolling-window.js';
+import { QuoteGate } from './quote-gate.js';
 
 type ZScore = RollingZScore | RollingRobustZScore;
 
@@ -35,6 +36,9 @@ class Scratch {
 
 const SKIPPED = -1;
 
+/** Events per block of the columnar face: scratch columns of this many rows stay in cache. */
+export const FUSION_BLOCK = 16_384;
+
 /**
  * State and steps of one fusion. After each step `zo`/`zc` hold the latest z-scores (`NaN`
  * before warm) and `div` the divergence to report (or `null`).
@@ -43,7 +47,8 @@ const SKIPPED = -1;
 export class FusionKernel {
   readonly opts: ResolvedFusionOptions;
   readonly countAll: boolean;
-  private readonly dropStale: boolean;
+  private readonly gate: QuoteGate;
+  private readonly zopts: { window: WindowSpec; minPeriods: number };
   private readonly ofiOpts: OfiOptions;
   private readonly cumOpts: OfiOptions;
   private readonly ofiSt: OfiState;
@@ -62,7 +67,6 @@ export class FusionKernel {
   zc = NaN;
   div: Divergence | null = null;
   private latest: Divergence | null = null;
-  private lastId = -Infinity;
   private mid = NaN;
   /** Cumulative flow the divergence reads (CVD or OFI), as of the latest event. */
   private cumFlow = 0;
@@ -73,13 +77,13 @@ export class FusionKernel {
   constructor(options: FusionOptions) {
     const o = (this.opts = resolveFusionOptions(options));
     this.countAll = o.prints === 'all';
-    this.dropStale = o.updateIds === 'drop-stale';
+    this.gate = new QuoteGate(o.updateIds);
     this.ofiOpts = { sum: o.flowWindow, updateIds: 'keep' };
     this.cumOpts = { sum: 'cumulative', updateIds: 'keep' };
     this.ofiSt = new OfiState(this.ofiOpts);
     this.cumSt = o.divergence?.flow === 'ofi' ? new OfiState(this.cumOpts) : null;
     this.cvdK = new CvdKernel({ reset: o.flowWindow, prints: o.prints });
-    const zOpts = { window: o.zscore.window, minPeriods: o.zscore.minPeriods };
+    const zOpts = (this.zopts = { window: o.zscore.window, minPeriods: o.zscore.minPeriods });
     this.zOfi = o.zscore.robust ? new RollingRobustZScore(zOpts) : new RollingZScore(zOpts);
     this.zCvd = o.zscore.robust ? new RollingRobustZScore(zOpts) : new RollingZScore(zOpts);
     const d = o.divergence;
@@ -88,16 +92,8 @@ export class FusionKernel {
     this.ttl = d ? d.ttlMs : 0;
   }
 
-  /** The update-id gate: true when the quote is to be used (and then it moves the guard). */
-  private accept(id: number, bp: number, bq: number, ap: number, aq: number): boolean {
-    if (this.dropStale && id <= this.lastId) return false;
-    if ((bp - bp === 0 && !(bq - bq === 0)) || (ap - ap === 0 && !(aq - aq === 0))) return false;
-    if (id > this.lastId) this.lastId = id;
-    return true;
-  }
-
   quote(ts: number, bp: number, bq: number, ap: number, aq: number, id: number): void {
-    if (this.accept(id, bp, bq, ap, aq)) {
+    if (this.gate.accept(id, bp, bq, ap, aq)) {
       if (this.divK) this.sample(ts);
       this.mid = 0.5 * (bp + ap);
       const v = ofiStep(this.ofiSt, bp, bq, ap, aq, ts, NaN);
@@ -136,7 +132,7 @@ export class FusionKernel {
     this.divK?.reset();
     this.zo = this.zc = NaN;
     this.div = this.latest = null;
-    this.lastId = -Infinity;
+    this.gate.reset();
     this.mid = NaN;
     this.cumFlow = this.cumCvd = this.cumCvdC = 0;
     this.bucketEnd = NaN;
@@ -168,37 +164,89 @@ export class FusionKernel {
   }
 
   /**
-   * The columnar face over one chunk, in passes, each one kernel over one kind of event in the
-   * order the streaming face feeds it, so the outputs are identical:
+   * The columnar face over one chunk. The chunk is cut into blocks of {@link FUSION_BLOCK}
+   * events of the merged order (a quote first on ties), so the scratch columns stay small and in
+   * cache; each block runs in passes, each one kernel over one kind of event in the order the
+   * streaming face feeds it, so the outputs are identical:
    * 1. quotes through the gate, compacted; 2. OFI over them in one run (rolling flow, and the
    * cumulative OFI when divergence reads it); 3. the z-score kernel over the flows in one run;
-   * 4. trades through the CVD kernel; 5. their z-scores in one run; 6. the events merged by `ts`
-   * (a quote first on ties): z-scores carried forward, divergence sampling, the fused row.
+   * 4. trades through the CVD kernel; 5. their z-scores in one run; 6. the block's events merged:
+   * z-scores carried forward, divergence sampling, the fused row.
    * `indexOf` maps a divergence to its index in the output's list.
    */
   columns(q: QuoteColumns, t: TradeColumns, out: FusionColumns, indexOf: (d: Divergence) => number): void {
     const nq = q.ts.length;
     const nt = t.ts.length;
-    const sc = this.scratch;
-    const robust = this.opts.zscore.robust;
-    const zopts = { window: this.opts.zscore.window, minPeriods: this.opts.zscore.minPeriods };
-    const { ts: qts, bidPrice, bidQty, askPrice, askQty, updateId } = q;
+    const qts = q.ts;
+    const tts = t.ts;
+    let i = 0;
+    let j = 0;
+    let r = 0;
+    while (i < nq || j < nt) {
+      // the next block: the first FUSION_BLOCK events of the merge from (i, j)
+      let i1 = i;
+      let j1 = j;
+      for (let b = 0; b < FUSION_BLOCK && (i1 < nq || j1 < nt); b++) {
+        if (j1 >= nt || (i1 < nq && !(qts[i1]! > tts[j1]!))) i1++;
+        else j1++;
+      }
+      this.block(q, i, i1, t, j, j1, out, r, indexOf);
+      r += i1 - i + (j1 - j);
+      i = i1;
+      j = j1;
+    }
+  }
 
-    // 1. the gate: acc[i] = row among the accepted quotes, or SKIPPED
-    const acc = sc.i32(0, nq);
-    const cbp = sc.f64(0, nq);
-    const cbq = sc.f64(1, nq);
-    const cap = sc.f64(2, nq);
-    const caq = sc.f64(3, nq);
-    const cts = sc.f64(4, nq);
+  private block(q: QuoteColumns, i0: number, i1: number, t: TradeColumns, j0: number, j1: number, out: FusionColumns, r0: number, indexOf: (d: Divergence) => number): void {
+    const sc = this.scratch;
+    const a = this.gatePass(q, i0, i1);
+    const cbp = sc.f64(0, 0);
+    const cbq = sc.f64(1, 0);
+    const cap = sc.f64(2, 0);
+    const caq = sc.f64(3, 0);
+    const cts = sc.f64(4, 0);
+    // 2. OFI over the accepted quotes
+    const cols = { bidPrice: cbp.subarray(0, a), bidQty: cbq.subarray(0, a), askPrice: cap.subarray(0, a), askQty: caq.subarray(0, a), ts: cts.subarray(0, a) };
+    const flow = ofi(cols, this.ofiOpts, sc.f64(5, a).subarray(0, a), this.ofiSt);
+    const cum = this.cumSt ? ofi(cols, this.cumOpts, sc.f64(6, a).subarray(0, a), this.cumSt) : null;
+    // 3. z-scores of the flows (the first quote has none): zAt[row] = index of its z, or −1
+    const m = this.flowPass(flow, cts, a);
+    const zq = sc.f64(9, m).subarray(0, m);
+    this.zRun(this.zOfi, sc.f64(7, m).subarray(0, m), zq, sc.f64(8, m).subarray(0, m));
+    // 4. trades through the CVD kernel; 5. their z-scores
+    const cum0 = this.cumCvd + this.cumCvdC;
+    const c = this.tradePass(t, j0, j1);
+    const zc = sc.f64(13, c).subarray(0, c);
+    this.zRun(this.zCvd, sc.f64(10, c).subarray(0, c), zc, sc.f64(11, c).subarray(0, c));
+    // 6. the block's events, merged
+    this.mergePass(q, i0, i1, t, j0, j1, out, r0, indexOf, zq, zc, cum, cum0);
+  }
+
+  private zRun(z: ZScore, values: Float64Array, out: Float64Array, ts: Float64Array): void {
+    if (z instanceof RollingZScore) rollingZScore(values, this.zopts, out, ts, z.state);
+    else rollingRobustZScore(values, this.zopts, out, ts, z.state);
+  }
+
+  /** 1. Quotes through the gate, compacted into scratch 0–4; scratch i32 0 maps each quote to its row or SKIPPED. Returns the rows. */
+  private gatePass(q: QuoteColumns, i0: number, i1: number): number {
+    const n = i1 - i0;
+    const sc = this.scratch;
+    const acc = sc.i32(0, n);
+    const cbp = sc.f64(0, n);
+    const cbq = sc.f64(1, n);
+    const cap = sc.f64(2, n);
+    const caq = sc.f64(3, n);
+    const cts = sc.f64(4, n);
+    const { ts: qts, bidPrice, bidQty, askPrice, askQty, updateId } = q;
+    const gate = this.gate;
     let a = 0;
-    for (let i = 0; i < nq; i++) {
+    for (let i = i0; i < i1; i++) {
       const bp = bidPrice[i]!;
       const bq = bidQty[i]!;
       const ap = askPrice[i]!;
       const aq = askQty[i]!;
-      if (!this.accept(updateId !== undefined ? updateId[i]! : NaN, bp, bq, ap, aq)) {
-        acc[i] = SKIPPED;
+      if (!gate.accept(updateId !== undefined ? updateId[i]! : NaN, bp, bq, ap, aq)) {
+        acc[i - i0] = SKIPPED;
         continue;
       }
       cbp[a] = bp;
@@ -206,81 +254,101 @@ export class FusionKernel {
       cap[a] = ap;
       caq[a] = aq;
       cts[a] = qts[i]!;
-      acc[i] = a++;
+      acc[i - i0] = a++;
     }
-    // 2. OFI over the accepted quotes
-    const cols = { bidPrice: cbp.subarray(0, a), bidQty: cbq.subarray(0, a), askPrice: cap.subarray(0, a), askQty: caq.subarray(0, a), ts: cts.subarray(0, a) };
-    const flow = ofi(cols, this.ofiOpts, sc.f64(5, a).subarray(0, a), this.ofiSt);
-    const cum = this.cumSt ? ofi(cols, this.cumOpts, sc.f64(6, a).subarray(0, a), this.cumSt) : null;
-    // 3. z-scores of the flows (the first quote has none): zAt[a] = index of its z, or −1
+    return a;
+  }
+
+  /** 3. The flows that have a value, into scratch 7 (values) and 8 (times); scratch i32 1 maps rows to them. */
+  private flowPass(flow: Float64Array, cts: Float64Array, a: number): number {
+    const sc = this.scratch;
     const zAt = sc.i32(1, a);
     const zin = sc.f64(7, a);
     const zt = sc.f64(8, a);
     let m = 0;
-    for (let r = 0; r < a; r++) {
-      const v = flow[r]!;
+    for (let x = 0; x < a; x++) {
+      const v = flow[x]!;
       if (v === v) {
         zin[m] = v;
-        zt[m] = cts[r]!;
-        zAt[r] = m++;
-      } else zAt[r] = -1;
+        zt[m] = cts[x]!;
+        zAt[x] = m++;
+      } else zAt[x] = -1;
     }
-    const zq = sc.f64(9, m).subarray(0, m);
-    if (robust) rollingRobustZScore(zin.subarray(0, m), zopts, zq, zt.subarray(0, m), (this.zOfi as RollingRobustZScore).state);
-    else rollingZScore(zin.subarray(0, m), zopts, zq, zt.subarray(0, m), (this.zOfi as RollingZScore).state);
+    return m;
+  }
 
-    // 4. trades through the CVD kernel: tz[j] = index of the trade's z, or −1; cumC[j] = CVD after it
+  /** 4. Trades through the CVD kernel: flows to score into scratch 10/11, i32 2 maps trades to them, scratch 12 the cumulative CVD after each. */
+  private tradePass(t: TradeColumns, j0: number, j1: number): number {
+    const n = j1 - j0;
+    const sc = this.scratch;
     const { ts: tts, price, qty, side } = t;
     const market = this.countAll ? undefined : t.market;
-    const tz = sc.i32(2, nt);
-    const cin = sc.f64(10, nt);
-    const ct = sc.f64(11, nt);
-    const cumC = sc.f64(12, nt);
+    const tz = sc.i32(2, n);
+    const cin = sc.f64(10, n);
+    const ct = sc.f64(11, n);
+    const cumC = sc.f64(12, n);
     const k = this.cvdK;
     let c = 0;
-    const cum0 = this.cumCvd + this.cumCvdC;
-    for (let j = 0; j < nt; j++) {
+    let s = this.cumCvd;
+    let sc2 = this.cumCvdC;
+    for (let j = j0; j < j1; j++) {
       const ts = tts[j]!;
       const counts = market === undefined || market[j] === 1;
       const sign = side[j]!;
-      k.step(ts, price[j]!, qty[j]!, sign, counts);
-      tz[j] = -1;
+      const qj = qty[j]!;
+      k.step(ts, price[j]!, qj, sign, counts);
+      tz[j - j0] = -1;
       if (counts) {
-        const b = sign * qty[j]!;
-        const s0 = this.cumCvd;
-        const u = s0 + b;
-        this.cumCvdC += Math.abs(s0) >= Math.abs(b) ? s0 - u + b : b - u + s0;
-        this.cumCvd = u;
+        const b = sign * qj;
+        const u = s + b;
+        sc2 += Math.abs(s) >= Math.abs(b) ? s - u + b : b - u + s;
+        s = u;
         if (k.ready) {
           cin[c] = k.base;
           ct[c] = ts;
-          tz[j] = c++;
+          tz[j - j0] = c++;
         }
       }
-      cumC[j] = this.cumCvd + this.cumCvdC;
+      cumC[j - j0] = s + sc2;
     }
-    // 5. their z-scores
-    const zc = sc.f64(13, c).subarray(0, c);
-    if (robust) rollingRobustZScore(cin.subarray(0, c), zopts, zc, ct.subarray(0, c), (this.zCvd as RollingRobustZScore).state);
-    else rollingZScore(cin.subarray(0, c), zopts, zc, ct.subarray(0, c), (this.zCvd as RollingZScore).state);
+    this.cumCvd = s;
+    this.cumCvdC = sc2;
+    return c;
+  }
 
-    // 6. merged rows
+  /** 6. The block's events merged: z-scores carried forward, divergence sampling, the fused rows. */
+  private mergePass(q: QuoteColumns, i0: number, i1: number, t: TradeColumns, j0: number, j1: number, out: FusionColumns, r0: number, indexOf: (d: Divergence) => number, zq: Float64Array, zc: Float64Array, cum: Float64Array | null, cum0: number): void {
+    const sc = this.scratch;
+    const acc = sc.i32(0, 0);
+    const zAt = sc.i32(1, 0);
+    const tz = sc.i32(2, 0);
+    const cumC = sc.f64(12, 0);
+    const qts = q.ts;
+    const bidPrice = q.bidPrice;
+    const askPrice = q.askPrice;
+    const tts = t.ts;
     const wo = this.opts.weights.ofi;
     const wc = this.opts.weights.cvd;
     const thr = this.opts.threshold;
     const sampling = this.divK !== null;
     const flowIsOfi = cum !== null;
-    let cumFlow = this.cumFlow;
-    if (!flowIsOfi) cumFlow = cum0;
+    let cumFlow = flowIsOfi ? this.cumFlow : cum0;
     let zo = this.zo;
     let zcv = this.zc;
-    let i = 0;
-    let j = 0;
-    for (let r = 0; i < nq || j < nt; r++) {
+    const oTs = out.ts;
+    const oZo = out.z_ofi;
+    const oZc = out.z_cvd;
+    const oScore = out.score;
+    const oSide = out.side;
+    const oCons = out.consistency;
+    const oDiv = out.divergence;
+    let i = i0;
+    let j = j0;
+    for (let r = r0; i < i1 || j < j1; r++) {
       let ts: number;
-      if (j >= nt || (i < nq && !(qts[i]! > tts[j]!))) {
+      if (j >= j1 || (i < i1 && !(qts[i]! > tts[j]!))) {
         ts = qts[i]!;
-        const x = acc[i]!;
+        const x = acc[i - i0]!;
         if (x !== SKIPPED) {
           if (sampling) {
             this.cumFlow = cumFlow;
@@ -301,28 +369,29 @@ export class FusionKernel {
           this.cumFlow = cumFlow;
           this.sample(ts);
         }
-        if (!flowIsOfi) cumFlow = cumC[j]!;
-        const y = tz[j]!;
+        if (!flowIsOfi) cumFlow = cumC[j - j0]!;
+        const y = tz[j - j0]!;
         if (y >= 0) zcv = zc[y]!;
         j++;
       }
-      this.report(ts);
-      out.ts[r] = ts;
+      if (sampling) this.report(ts);
+      oTs[r] = ts;
       if (zo !== zo || zcv !== zcv) {
-        out.z_ofi[r] = NaN;
-        out.z_cvd[r] = NaN;
-        out.score[r] = NaN;
-        out.consistency[r] = NaN;
-        out.divergence[r] = -1;
+        oZo[r] = NaN;
+        oZc[r] = NaN;
+        oScore[r] = NaN;
+        oCons[r] = NaN;
+        oDiv[r] = -1;
         continue;
       }
       const score = wo * zo + wc * zcv;
-      out.z_ofi[r] = zo;
-      out.z_cvd[r] = zcv;
-      out.score[r] = score;
-      out.side[r] = score > thr ? 1 : score < -thr ? -1 : 0;
-      out.consistency[r] = consistencyOf(zo, zcv);
-      out.divergence[r] = this.div === null ? -1 : indexOf(this.div);
+      oZo[r] = zo;
+      oZc[r] = zcv;
+      oScore[r] = score;
+      oSide[r] = score > thr ? 1 : score < -thr ? -1 : 0;
+      oCons[r] = consistencyOf(zo, zcv);
+      const d = this.div;
+      oDiv[r] = d === null ? -1 : indexOf(d);
     }
     this.cumFlow = cumFlow;
     this.zo = zo;

@@ -34,6 +34,7 @@
  *
  * @see Cont, Kukanov & Stoikov (2014), "The price impact of order book events", J. Financial Econometrics 12(1).
  */
+import { UserInputError } from '../core/errors.js';
 import type { QuoteEvent, TradeEvent } from '../core/events.js';
 import type { StreamingCalculator } from './calculator.js';
 import type { QuoteColumns, TradeColumns } from './columns.js';
@@ -133,26 +134,27 @@ export class FeatureFusion implements StreamingCalculator<QuoteEvent | TradeEven
 
   /**
    * The columnar face over one chunk: quotes and trades merged by `ts` (a quote first on ties),
-   * one row per event, continuing this calculator's state.
+   * one row per event, continuing this calculator's state. Writes into `out` when given (its
+   * columns at least as long as the chunk's events: reuse one across chunks to allocate nothing
+   * per call); the returned columns are views of exactly the chunk's rows.
    */
-  updateColumns(quotes: QuoteColumns, trades: TradeColumns): FusionColumns {
-    const nq = quotes.ts.length;
-    const nt = trades.ts.length;
-    const n = nq + nt;
-    const out: FusionColumns = {
-      ts: new Float64Array(n),
-      z_ofi: new Float64Array(n),
-      z_cvd: new Float64Array(n),
-      score: new Float64Array(n),
-      side: new Int8Array(n),
-      consistency: new Float64Array(n),
-      divergence: new Int32Array(n),
+  updateColumns(quotes: QuoteColumns, trades: TradeColumns, out?: FusionColumns): FusionColumns {
+    const n = quotes.ts.length + trades.ts.length;
+    const o = out ?? newFusionColumns(n);
+    if (o.ts.length < n) throw new UserInputError(`out: holds ${o.ts.length} rows, the chunk ${n} events`, 'E_OPTION');
+    this.k.columns(quotes, trades, o, (d) => this.indexOf(d));
+    if (n > 0) this.fill();
+    return {
+      ts: o.ts.subarray(0, n),
+      z_ofi: o.z_ofi.subarray(0, n),
+      z_cvd: o.z_cvd.subarray(0, n),
+      score: o.score.subarray(0, n),
+      side: o.side.subarray(0, n),
+      consistency: o.consistency.subarray(0, n),
+      divergence: o.divergence.subarray(0, n),
       divergences: this.divergences,
       fp: this.fp,
     };
-    this.k.columns(quotes, trades, out, (d) => this.indexOf(d));
-    if (n > 0) this.fill();
-    return out;
   }
 
   /** The index of `d` in `divergences`, appending it when new. */
@@ -173,6 +175,21 @@ export class FeatureFusion implements StreamingCalculator<QuoteEvent | TradeEven
  * f.score; // Float64Array, NaN during warm-up
  * f.fp;    // '…16 hex digits…'
  */
-export function fusion(input: { quotes: QuoteColumns; trades: TradeColumns }, options: FusionOptions = {}): FusionColumns {
-  return new FeatureFusion(options).updateColumns(input.quotes, input.trades);
+export function fusion(input: { quotes: QuoteColumns; trades: TradeColumns }, options: FusionOptions = {}, out?: FusionColumns): FusionColumns {
+  return new FeatureFusion(options).updateColumns(input.quotes, input.trades, out);
+}
+
+/** Empty output columns for `n` rows, to pass as `out` and reuse. */
+export function newFusionColumns(n: number): FusionColumns {
+  return {
+    ts: new Float64Array(n),
+    z_ofi: new Float64Array(n),
+    z_cvd: new Float64Array(n),
+    score: new Float64Array(n),
+    side: new Int8Array(n),
+    consistency: new Float64Array(n),
+    divergence: new Int32Array(n),
+    divergences: [],
+    fp: '',
+  };
 }

@@ -4,7 +4,7 @@ import { eventsToBatch, type QuoteEvent, type TradeEvent } from '../../src/core/
 import { quoteColumns, tradeColumns } from '../../src/microstructure/columns.js';
 import { divergence, type Divergence } from '../../src/microstructure/divergence.js';
 import { canonicalJson, fingerprint, fnv1a64 } from '../../src/microstructure/fingerprint.js';
-import { consistencyOf, FeatureFusion, fusion, resolveFusionOptions, sideOf, type FusionColumns, type FusionOptions, type FusionOutput } from '../../src/microstructure/fusion.js';
+import { consistencyOf, FeatureFusion, fusion, newFusionColumns, resolveFusionOptions, sideOf, type FusionColumns, type FusionOptions, type FusionOutput } from '../../src/microstructure/fusion.js';
 import { testCalculatorContract } from './contract.js';
 import { OfiCalculator } from '../../src/microstructure/ofi.js';
 import { RollingZScore } from '../../src/microstructure/rolling.js';
@@ -80,6 +80,12 @@ describe('fusion pieces, worked by hand', () => {
     const col = fusion(columnsOf(evs), options);
     expect(rowOf(col, 6)).toEqual(r);
     expect(Array.from(col.ts)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    const reused = newFusionColumns(100);
+    const again = fusion(columnsOf(evs), options, reused);
+    expect(again.score.length, 'views of the chunk’s rows').toBe(7);
+    expect(again.score.buffer).toBe(reused.score.buffer);
+    expect(rowOf(again, 6)).toEqual(r);
+    expect(() => fusion(columnsOf(evs), options, newFusionColumns(3))).toThrow(/out/);
   });
 
   it('skips the quotes the OFI update-id rule skips, exactly as OfiCalculator does', () => {

@@ -1,0 +1,49 @@
+/**
+ * Which best bid/ask updates a calculator uses: the update-id rule of best-level OFI (`ofi.ts`),
+ * applied once in front of everything a calculator derives from quotes (OFI, the mid, sampling),
+ * so that all of them see the same accepted updates, in the streaming and the columnar face.
+ *
+ * Binance's bookTicker `u` is the order-book update id; it can repeat and messages can arrive out
+ * of `u` order. With `'drop-stale'` an update whose id is not above the highest accepted one is
+ * skipped (it carries an older book); with `'keep'` none is. Updates without an id (`NaN`, e.g.
+ * LOBSTER) are never stale. Either way an update with a non-finite size on a side that has a
+ * price is unusable and skipped. OFI itself then runs with `'keep'` on what passes.
+ *
+ * @see https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/Individual-Symbol-Book-Ticker-Streams
+ */
+import { UserInputError } from '../core/errors.js';
+
+/** The gate's state: the highest accepted id, and what it has skipped. */
+export class QuoteGate {
+  private readonly dropStale: boolean;
+  private lastId = -Infinity;
+  /** Updates skipped for a stale id. */
+  stale = 0;
+  /** Updates skipped for an unusable size. */
+  invalid = 0;
+
+  constructor(updateIds: 'drop-stale' | 'keep' = 'drop-stale') {
+    if (updateIds !== 'drop-stale' && updateIds !== 'keep') throw new UserInputError(`updateIds: expected 'drop-stale' or 'keep', got ${String(updateIds)}`, 'E_OPTION');
+    this.dropStale = updateIds === 'drop-stale';
+  }
+
+  /** True when the update is to be used (and then it moves the guard). */
+  accept(id: number, bidPrice: number, bidQty: number, askPrice: number, askQty: number): boolean {
+    if (this.dropStale && id <= this.lastId) {
+      this.stale++;
+      return false;
+    }
+    if ((bidPrice - bidPrice === 0 && !(bidQty - bidQty === 0)) || (askPrice - askPrice === 0 && !(askQty - askQty === 0))) {
+      this.invalid++;
+      return false;
+    }
+    if (id > this.lastId) this.lastId = id;
+    return true;
+  }
+
+  reset(): void {
+    this.lastId = -Infinity;
+    this.stale = 0;
+    this.invalid = 0;
+  }
+}
