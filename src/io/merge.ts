@@ -31,7 +31,6 @@ export interface MergeSource {
 
 interface Entry {
   src: MergeSource;
-  order: number;
   rank: number;
   /** Not yet opened: keyed by `startTs`. */
   pending: boolean;
@@ -71,7 +70,16 @@ export interface MergeOptions {
 /**
  * Merge time-ordered sources into one stream of tagged batches in `(ts, kind, symbol, source)`
  * order. Each output batch holds one kind; consecutive rows of the same kind are gathered into
- * one batch up to `batchRows`.
+ * one batch up to `batchRows`. Each source must be in time order itself (as exchange streams
+ * and the parts written from them are); a source that goes back in time is passed through as
+ * it is, not sorted.
+ *
+ * @example
+ * // quotes of two symbols, each a time-ordered list of batches
+ * for await (const { kind, batch } of mergeSources([
+ *   { kind: 'quote', symbol: 'BTCUSDT', startTs: -Infinity, open: () => btc[Symbol.asyncIterator]() },
+ *   { kind: 'quote', symbol: 'ETHUSDT', startTs: -Infinity, open: () => eth[Symbol.asyncIterator]() },
+ * ])) …
  */
 export async function* mergeSources(sources: readonly MergeSource[], options: MergeOptions = {}): AsyncGenerator<KindBatch> {
   const maxRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
@@ -93,7 +101,7 @@ export async function* mergeSources(sources: readonly MergeSource[], options: Me
     for (const x of heaps.values()) if (x.size > 0 && (!h || before(x.peek()!, h.peek()!))) h = x;
     return h;
   };
-  const entries: Entry[] = sources.map((src, i) => ({ src, order: i, rank: rankOf[i]!, pending: true, it: null, batch: null, ts: new Float64Array(0), pos: 0 }));
+  const entries: Entry[] = sources.map((src, i) => ({ src, rank: rankOf[i]!, pending: true, it: null, batch: null, ts: new Float64Array(0), pos: 0 }));
   for (const e of entries) push(e);
 
   // rows waiting to be cut into a batch, per kind (only one kind at a time unless groupByKind)
