@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import type { DepthEvent } from '../../src/core/events.js';
 import { LocalOrderBook, topLevels, type BookDiff } from '../../src/microstructure/book.js';
+import { MultiLevelOfiCalculator } from '../../src/microstructure/ofi-multilevel.js';
 import { readDepthAndTickers, type DepthMessage } from '../helpers/binance-depth.js';
 
 const diff = (U: number, u: number, pu: number, bids: [number, number][] = [], asks: [number, number][] = []): BookDiff => ({
@@ -90,6 +92,24 @@ describe('local order book: Binance sync rules', () => {
         });
       }),
     );
+  });
+});
+
+describe('depth events as the toolkit carries them', () => {
+  const base = { type: 'depth' as const, symbol: 'BTCUSDT', recvTs: Number.NaN };
+  it('a DepthEvent snapshot and diff drive the book, and snapshots feed multi-level OFI directly', () => {
+    const snap: DepthEvent = { ...base, ts: 1, isSnapshot: true, firstUpdateId: Number.NaN, lastUpdateId: 50, prevUpdateId: Number.NaN, bidPrices: [10, 9], bidQtys: [1, 2], askPrices: [11, 12], askQtys: [3, 4] };
+    const d: DepthEvent = { ...base, ts: 2, isSnapshot: false, firstUpdateId: 49, lastUpdateId: 52, prevUpdateId: 48, bidPrices: [9], bidQtys: [5], askPrices: [], askQtys: [] };
+    const book = new LocalOrderBook();
+    book.applySnapshot(snap);
+    expect(book.applyDiff(d)).toBe('applied');
+    const top = topLevels(2);
+    book.topK(2, top);
+    expect(Array.from(top.bidQtys)).toEqual([1, 5]);
+    const ml = new MultiLevelOfiCalculator({ levels: 2 });
+    ml.update(snap);
+    // level 2 bid 9: 2 → 5 is +3
+    expect(Array.from(ml.update({ ...top, ts: 2 })!)).toEqual([0, 3]);
   });
 });
 
