@@ -29,317 +29,16 @@
  * @see Cont, Kukanov & Stoikov (2014), "The price impact of order book events", J. Financial Econometrics 12(1): OFI over fixed intervals.
  * @see López de Prado (2018), "Advances in Financial Machine Learning", ch. 2: time bars and event (tick) bars.
  */
-import { Float64, Field, Schema, Table, makeData, RecordBatch, Struct } from 'apache-arrow';
-import { UserInputError } from '../core/errors.js';
 import type { QuoteEvent, TradeEvent } from '../core/events.js';
 import type { StreamingCalculator } from './calculator.js';
 import type { QuoteColumns, TradeColumns } from './columns.js';
-import { CvdKernel, type CvdOptions } from './cvd.js';
-import { OfiState, ofiStep, type OfiOptions } from './ofi.js';
+import { BarColumnsBuilder, type Bar, type BarColumns } from './bar-columns.js';
+import { BarKernel, OFI_KEEP, type BarOptions } from './bar-kernel.js';
+import { ofi } from './ofi.js';
+import { gateQuotes } from './quote-gate.js';
 
-/** `{ ms: Δ }`: time bars of Δ milliseconds aligned to the epoch; `{ events: N }`: bars of N events. */
-export type BarSpec = { ms: number } | { events: number };
-
-/** Options of {@link BarAggregator} and {@link bars}. */
-export interface BarOptions {
-  bar: BarSpec;
-  /** Empty time bars: `'skip'` (default) or `'emit'` (levels carried, flows zero). */
-  empty?: 'skip' | 'emit';
-  /** CVD options for the `cvd` column (`reset`), and which prints count (`prints`) for CVD, volumes and trade counts. */
-  cvd?: Omit<CvdOptions, 'unit'>;
-  /** The OFI update-id rule (see `ofi.ts`); a quote it skips is ignored by the bars altogether. Default `'drop-stale'`. */
-  ofi?: Pick<OfiOptions, 'updateIds'>;
-}
-
-/** The fields of a bar, in column order. */
-export const BAR_FIELDS = [
-  'start',
-  'end',
-  'open',
-  'high',
-  'low',
-  'close',
-  'spread',
-  'spreadMean',
-  'ofi',
-  'ofiCum',
-  'cvdDelta',
-  'cvd',
-  'buyVolume',
-  'sellVolume',
-  'volume',
-  'quoteVolume',
-  'quotes',
-  'trades',
-] as const;
-export type BarField = (typeof BAR_FIELDS)[number];
-
-/** One bar (see the module comment for each field's meaning). */
-export type Bar = Record<BarField, number>;
-
-/** Bars as columns, one `Float64Array` per field, all of the same length. */
-export type BarColumns = Record<BarField, Float64Array>;
-
-/** Where a kernel puts a finished bar; the bar object is scratch, reused for the next one. */
-interface BarSink {
-  push(bar: Readonly<Bar>): void;
-}
-
-/**
- * Growing columns of bars (doubling, like Arrow's builders): the columnar face appends here
- * without an allocation per bar.
- */
-export class BarColumnsBuilder implements BarSink {
-  private cols: Float64Array[];
-  length = 0;
-
-  constructor(capacity = 256) {
-    this.cols = BAR_FIELDS.map(() => new Float64Array(Math.max(1, capacity)));
-  }
-
-  push(bar: Readonly<Bar>): void {
-    const n = this.length;
-    if (n === this.cols[0]!.length) {
-      this.cols = this.cols.map((c) => {
-        const next = new Float64Array(c.length * 2);
-        next.set(c);
-        return next;
-      });
-    }
-    const c = this.cols;
-    c[0]![n] = bar.start;
-    c[1]![n] = bar.end;
-    c[2]![n] = bar.open;
-    c[3]![n] = bar.high;
-    c[4]![n] = bar.low;
-    c[5]![n] = bar.close;
-    c[6]![n] = bar.spread;
-    c[7]![n] = bar.spreadMean;
-    c[8]![n] = bar.ofi;
-    c[9]![n] = bar.ofiCum;
-    c[10]![n] = bar.cvdDelta;
-    c[11]![n] = bar.cvd;
-    c[12]![n] = bar.buyVolume;
-    c[13]![n] = bar.sellVolume;
-    c[14]![n] = bar.volume;
-    c[15]![n] = bar.quoteVolume;
-    c[16]![n] = bar.quotes;
-    c[17]![n] = bar.trades;
-    this.length = n + 1;
-  }
-
-  /** The bars so far as columns (views into the builder's buffers, valid until the next push). */
-  columns(): BarColumns {
-    const out = {} as BarColumns;
-    BAR_FIELDS.forEach((f, i) => (out[f] = this.cols[i]!.subarray(0, this.length)));
-    return out;
-  }
-}
-
-function newBar(): Bar {
-  const b = {} as Bar;
-  for (const f of BAR_FIELDS) b[f] = NaN;
-  return b;
-}
-
-/**
- * The per-event steps both faces call.
- * @internal
- */
-export class BarKernel {
-  private readonly timed: boolean;
-  private readonly span: number;
-  private readonly emitEmpty: boolean;
-  readonly countAll: boolean;
-  private readonly cvdK: CvdKernel;
-  /** The OFI state (per-event e_n); its `duplicates`, `outOfOrder` and `invalid` count the quotes skipped. */
-  readonly ofiK: OfiState;
-  private readonly scratch: Bar = newBar();
-  sink: BarSink;
-  /** Bars emitted so far. */
-  emitted = 0;
-  // the open bar
-  private open = false;
-  private start = NaN;
-  private end = NaN;
-  private events = 0;
-  private nq = 0;
-  private o = NaN;
-  private h = NaN;
-  private l = NaN;
-  private c = NaN;
-  private spreadSum = 0;
-  private ofiSum = 0;
-  private nt = 0;
-  private delta = 0;
-  private buy = 0;
-  private sell = 0;
-  private quoteVol = 0;
-  // carried across bars
-  private lastMid = NaN;
-  private lastSpread = NaN;
-  private ofiCum = 0;
-
-  constructor(options: BarOptions, sink: BarSink) {
-    const spec = options?.bar as Partial<{ ms: number; events: number }> | undefined;
-    if (spec && spec.ms !== undefined && spec.events === undefined) {
-      if (!(spec.ms > 0 && Number.isFinite(spec.ms))) throw new UserInputError(`bar.ms: expected a finite number > 0, got ${String(spec.ms)}`, 'E_OPTION');
-      this.timed = true;
-      this.span = spec.ms;
-    } else if (spec && spec.events !== undefined && spec.ms === undefined) {
-      if (!Number.isInteger(spec.events) || spec.events < 1) throw new UserInputError(`bar.events: expected an integer ≥ 1, got ${String(spec.events)}`, 'E_OPTION');
-      this.timed = false;
-      this.span = spec.events;
-    } else {
-      throw new UserInputError('bar: expected exactly one of { ms: Δ } or { events: N }', 'E_OPTION');
-    }
-    const empty = options.empty ?? 'skip';
-    if (empty !== 'skip' && empty !== 'emit') throw new UserInputError(`empty: expected 'skip' or 'emit', got '${String(empty)}'`, 'E_OPTION');
-    this.emitEmpty = empty === 'emit';
-    this.cvdK = new CvdKernel(options.cvd ?? {});
-    this.countAll = this.cvdK.countAll;
-    this.ofiK = new OfiState({ updateIds: options.ofi?.updateIds ?? 'drop-stale' });
-    this.sink = sink;
-  }
-
-  quote(ts: number, bidPrice: number, bidQty: number, askPrice: number, askQty: number, updateId: number): void {
-    const st = this.ofiK;
-    const skipped = st.duplicates + st.outOfOrder + st.invalid;
-    const e = ofiStep(st, bidPrice, bidQty, askPrice, askQty, ts, updateId);
-    if (st.duplicates + st.outOfOrder + st.invalid !== skipped) return; // stale or unusable: as if it never came
-    if (this.timed) this.advance(ts);
-    else if (!this.open) this.openEventBar(ts);
-    const mid = 0.5 * (bidPrice + askPrice);
-    const spread = askPrice - bidPrice;
-    if (this.nq === 0) {
-      this.o = this.h = this.l = mid;
-    } else {
-      if (mid > this.h) this.h = mid;
-      if (mid < this.l) this.l = mid;
-    }
-    this.c = mid;
-    this.nq++;
-    this.spreadSum += spread;
-    this.lastMid = mid;
-    this.lastSpread = spread;
-    if (e === e) {
-      // the first quote has no predecessor, hence no flow
-      this.ofiSum += e;
-      this.ofiCum += e;
-    }
-    if (!this.timed) this.countEvent(ts);
-  }
-
-  trade(ts: number, price: number, qty: number, sign: number, counts: boolean): void {
-    if (this.timed) this.advance(ts);
-    else if (!this.open) this.openEventBar(ts);
-    this.cvdK.step(ts, price, qty, sign, counts);
-    if (counts) {
-      const b = sign * qty;
-      this.delta += b;
-      if (sign > 0) this.buy += qty;
-      else this.sell += qty;
-      this.quoteVol += price * qty;
-      this.nt++;
-    }
-    if (!this.timed) this.countEvent(ts);
-  }
-
-  /** Close the open bar, if any. Returns whether one was closed. */
-  flush(): boolean {
-    if (!this.open) return false;
-    this.close();
-    return true;
-  }
-
-  reset(): void {
-    this.open = false;
-    this.start = this.end = NaN;
-    this.clear();
-    this.lastMid = this.lastSpread = NaN;
-    this.ofiCum = 0;
-    this.emitted = 0;
-    this.cvdK.reset();
-    this.ofiK.reset();
-  }
-
-  private advance(ts: number): void {
-    if (this.open) {
-      if (!(ts >= this.end)) return; // inside, late, or NaN: the open bar takes it
-      const next = Math.floor(ts / this.span) * this.span;
-      this.close();
-      if (this.emitEmpty) {
-        for (let s = this.end; s < next; s += this.span) {
-          this.start = s;
-          this.end = s + this.span;
-          this.close();
-        }
-      }
-      this.start = next;
-      this.end = next + this.span;
-      this.open = true;
-    } else if (ts === ts) {
-      this.start = Math.floor(ts / this.span) * this.span;
-      this.end = this.start + this.span;
-      this.open = true;
-    }
-  }
-
-  private openEventBar(ts: number): void {
-    this.open = true;
-    this.start = ts;
-    this.end = ts;
-  }
-
-  private countEvent(ts: number): void {
-    if (ts > this.end || this.end !== this.end) this.end = ts;
-    if (++this.events === this.span) this.close();
-  }
-
-  private close(): void {
-    const b = this.scratch;
-    b.start = this.start;
-    b.end = this.end;
-    if (this.nq > 0) {
-      b.open = this.o;
-      b.high = this.h;
-      b.low = this.l;
-      b.close = this.c;
-      b.spreadMean = this.spreadSum / this.nq;
-    } else {
-      b.open = b.high = b.low = b.close = this.lastMid;
-      b.spreadMean = this.lastSpread;
-    }
-    b.spread = this.lastSpread;
-    b.ofi = this.ofiSum;
-    b.ofiCum = this.ofiCum;
-    b.cvdDelta = this.delta;
-    b.cvd = this.cvdK.ready ? this.cvdK.base : NaN;
-    b.buyVolume = this.buy;
-    b.sellVolume = this.sell;
-    b.volume = this.buy + this.sell;
-    b.quoteVolume = this.quoteVol;
-    b.quotes = this.nq;
-    b.trades = this.nt;
-    this.sink.push(b);
-    this.emitted++;
-    this.open = false;
-    this.clear();
-  }
-
-  private clear(): void {
-    this.events = 0;
-    this.nq = 0;
-    this.o = this.h = this.l = this.c = NaN;
-    this.spreadSum = 0;
-    this.ofiSum = 0;
-    this.nt = 0;
-    this.delta = 0;
-    this.buy = 0;
-    this.sell = 0;
-    this.quoteVol = 0;
-  }
-}
+export { BAR_FIELDS, BarColumnsBuilder, barsToArrow, type Bar, type BarColumns, type BarField } from './bar-columns.js';
+export type { BarOptions, BarSpec } from './bar-kernel.js';
 
 /** What bars are built from: quotes and trades, one merged stream. */
 export type BarEvent = (Pick<QuoteEvent, 'type' | 'ts' | 'bidPrice' | 'bidQty' | 'askPrice' | 'askQty'> & { updateId?: number }) | Pick<TradeEvent, 'type' | 'ts' | 'price' | 'qty' | 'side' | 'printKind'>;
@@ -363,6 +62,7 @@ export class BarAggregator implements StreamingCalculator<BarEvent, Bar> {
   private last: Bar | null = null;
   private completed = 0;
   private readonly listener: ((bar: Bar) => void) | undefined;
+  private readonly scratch = new BarScratch();
 
   constructor(
     readonly options: BarOptions,
@@ -403,8 +103,7 @@ export class BarAggregator implements StreamingCalculator<BarEvent, Bar> {
 
   /** Quotes ignored so far under the OFI update-id rule (repeated or older ids, unusable sizes). */
   get staleQuotes(): number {
-    const st = this.k.ofiK;
-    return st.duplicates + st.outOfOrder + st.invalid;
+    return this.k.gate.stale + this.k.gate.invalid;
   }
 
   /** Bars completed by the latest `update` or `flush`. */
@@ -429,7 +128,7 @@ export class BarAggregator implements StreamingCalculator<BarEvent, Bar> {
     const prev = k.sink;
     k.sink = out;
     try {
-      barsLoop(k, quotes, trades);
+      barsLoop(k, quotes, trades, this.scratch);
       if (flush) k.flush();
     } finally {
       k.sink = prev;
@@ -438,21 +137,62 @@ export class BarAggregator implements StreamingCalculator<BarEvent, Bar> {
   }
 }
 
-function barsLoop(k: BarKernel, q: QuoteColumns, t: TradeColumns): void {
+/** Merged events per block of the columnar face (its scratch columns stay in cache). */
+const BAR_BLOCK = 16_384;
+
+/** Scratch columns of the columnar face, grown as needed. */
+class BarScratch {
+  rowOf = new Int32Array(0);
+  e = new Float64Array(0);
+  into = { ts: new Float64Array(0), bidPrice: new Float64Array(0), bidQty: new Float64Array(0), askPrice: new Float64Array(0), askQty: new Float64Array(0) };
+  ensure(n: number): void {
+    if (this.rowOf.length >= n) return;
+    this.rowOf = new Int32Array(n);
+    this.e = new Float64Array(n);
+    this.into = { ts: new Float64Array(n), bidPrice: new Float64Array(n), bidQty: new Float64Array(n), askPrice: new Float64Array(n), askQty: new Float64Array(n) };
+  }
+}
+
+/**
+ * Blocks of the merge (a quote first on ties): the block's quotes through the gate and OFI in
+ * one run each (the same kernels, in the same order, as the streaming face), then the block's
+ * events into the bar kernel.
+ */
+function barsLoop(k: BarKernel, q: QuoteColumns, t: TradeColumns, sc: BarScratch): void {
   const nq = q.ts.length;
   const nt = t.ts.length;
-  const { ts: qts, bidPrice, bidQty, askPrice, askQty, updateId } = q;
+  const { ts: qts, bidPrice, askPrice } = q;
   const { ts: tts, price, qty, side } = t;
   const market = k.countAll ? undefined : t.market;
+  sc.ensure(Math.min(nq, BAR_BLOCK));
   let i = 0;
   let j = 0;
   while (i < nq || j < nt) {
-    if (j >= nt || (i < nq && !(qts[i]! > tts[j]!))) {
-      k.quote(qts[i]!, bidPrice[i]!, bidQty[i]!, askPrice[i]!, askQty[i]!, updateId !== undefined ? updateId[i]! : NaN);
-      i++;
-    } else {
-      k.trade(tts[j]!, price[j]!, qty[j]!, side[j]!, market === undefined || market[j] === 1);
-      j++;
+    let i1 = i;
+    let j1 = j;
+    for (let b = 0; b < BAR_BLOCK && (i1 < nq || j1 < nt); b++) {
+      if (j1 >= nt || (i1 < nq && !(qts[i1]! > tts[j1]!))) i1++;
+      else j1++;
+    }
+    const a = gateQuotes(k.gate, q, i, i1, sc.into, sc.rowOf);
+    const into = sc.into;
+    const e = ofi(
+      { ts: into.ts.subarray(0, a), bidPrice: into.bidPrice.subarray(0, a), bidQty: into.bidQty.subarray(0, a), askPrice: into.askPrice.subarray(0, a), askQty: into.askQty.subarray(0, a) },
+      OFI_KEEP,
+      sc.e.subarray(0, a),
+      k.ofiK,
+    );
+    const rowOf = sc.rowOf;
+    const i0 = i;
+    while (i < i1 || j < j1) {
+      if (j >= j1 || (i < i1 && !(qts[i]! > tts[j]!))) {
+        const x = rowOf[i - i0]!;
+        if (x >= 0) k.accepted(qts[i]!, bidPrice[i]!, askPrice[i]!, e[x]!);
+        i++;
+      } else {
+        k.trade(tts[j]!, price[j]!, qty[j]!, side[j]!, market === undefined || market[j] === 1);
+        j++;
+      }
     }
   }
 }
@@ -467,14 +207,4 @@ function barsLoop(k: BarKernel, q: QuoteColumns, t: TradeColumns): void {
  */
 export function bars(input: { quotes: QuoteColumns; trades: TradeColumns }, options: BarOptions): BarColumns {
   return new BarAggregator(options).updateColumns(input.quotes, input.trades, new BarColumnsBuilder(), true).columns();
-}
-
-/** Bars as an Arrow table (one Float64 column per field), for Parquet writers and notebooks. */
-export function barsToArrow(cols: BarColumns): Table {
-  const fields = BAR_FIELDS.map((f) => new Field(f, new Float64(), false));
-  const n = cols.start.length;
-  const children = BAR_FIELDS.map((f) => makeData({ type: new Float64(), length: n, nullCount: 0, data: cols[f] }));
-  const schema = new Schema(fields);
-  const struct = makeData({ type: new Struct(fields), length: n, nullCount: 0, children });
-  return new Table([new RecordBatch(schema, struct)]);
 }

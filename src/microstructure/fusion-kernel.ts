@@ -14,7 +14,7 @@ import { ofi, OfiState, ofiStep, type OfiOptions } from './ofi.js';
 import { RollingZScore, rollingZScore } from './rolling.js';
 import { RollingRobustZScore, rollingRobustZScore } from './rolling-robust.js';
 import type { WindowSpec } from './rolling-window.js';
-import { QuoteGate } from './quote-gate.js';
+import { gateQuotes, QuoteGate } from './quote-gate.js';
 
 type ZScore = RollingZScore | RollingRobustZScore;
 
@@ -231,32 +231,8 @@ export class FusionKernel {
   private gatePass(q: QuoteColumns, i0: number, i1: number): number {
     const n = i1 - i0;
     const sc = this.scratch;
-    const acc = sc.i32(0, n);
-    const cbp = sc.f64(0, n);
-    const cbq = sc.f64(1, n);
-    const cap = sc.f64(2, n);
-    const caq = sc.f64(3, n);
-    const cts = sc.f64(4, n);
-    const { ts: qts, bidPrice, bidQty, askPrice, askQty, updateId } = q;
-    const gate = this.gate;
-    let a = 0;
-    for (let i = i0; i < i1; i++) {
-      const bp = bidPrice[i]!;
-      const bq = bidQty[i]!;
-      const ap = askPrice[i]!;
-      const aq = askQty[i]!;
-      if (!gate.accept(updateId !== undefined ? updateId[i]! : NaN, bp, bq, ap, aq)) {
-        acc[i - i0] = SKIPPED;
-        continue;
-      }
-      cbp[a] = bp;
-      cbq[a] = bq;
-      cap[a] = ap;
-      caq[a] = aq;
-      cts[a] = qts[i]!;
-      acc[i - i0] = a++;
-    }
-    return a;
+    const into = { bidPrice: sc.f64(0, n), bidQty: sc.f64(1, n), askPrice: sc.f64(2, n), askQty: sc.f64(3, n), ts: sc.f64(4, n) };
+    return gateQuotes(this.gate, q, i0, i1, into, sc.i32(0, n));
   }
 
   /** 3. The flows that have a value, into scratch 7 (values) and 8 (times); scratch i32 1 maps rows to them. */

@@ -47,3 +47,51 @@ export class QuoteGate {
     this.invalid = 0;
   }
 }
+
+/** Columns the accepted quotes are compacted into, each at least as long as the quotes offered. */
+export interface GatedQuotes {
+  ts: Float64Array;
+  bidPrice: Float64Array;
+  bidQty: Float64Array;
+  askPrice: Float64Array;
+  askQty: Float64Array;
+}
+
+/**
+ * Rows `i0 … i1 − 1` of quote columns through the gate, the accepted ones copied to `into` from
+ * row 0 and `rowOf[i − i0]` set to their row there (−1 for a skipped quote). Returns how many
+ * were accepted. The columnar faces run OFI over `into` afterwards, in one call.
+ */
+export function gateQuotes(
+  gate: QuoteGate,
+  q: { ts: Float64Array; bidPrice: Float64Array; bidQty: Float64Array; askPrice: Float64Array; askQty: Float64Array; updateId?: Float64Array },
+  i0: number,
+  i1: number,
+  into: GatedQuotes,
+  rowOf: Int32Array,
+): number {
+  const { ts, bidPrice, bidQty, askPrice, askQty, updateId } = q;
+  const cts = into.ts;
+  const cbp = into.bidPrice;
+  const cbq = into.bidQty;
+  const cap = into.askPrice;
+  const caq = into.askQty;
+  let a = 0;
+  for (let i = i0; i < i1; i++) {
+    const bp = bidPrice[i]!;
+    const bq = bidQty[i]!;
+    const ap = askPrice[i]!;
+    const aq = askQty[i]!;
+    if (!gate.accept(updateId !== undefined ? updateId[i]! : NaN, bp, bq, ap, aq)) {
+      rowOf[i - i0] = -1;
+      continue;
+    }
+    cts[a] = ts[i]!;
+    cbp[a] = bp;
+    cbq[a] = bq;
+    cap[a] = ap;
+    caq[a] = aq;
+    rowOf[i - i0] = a++;
+  }
+  return a;
+}
