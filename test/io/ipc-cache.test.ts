@@ -49,8 +49,9 @@ describe('IpcCache', () => {
       expect(b, kind).toEqual(a);
     }
     expect(direct.quote.numRows).toBeGreaterThan(1000);
-    // the merged stream from the cache is the slice's own
-    expect(await events(cache.batches(slice))).toEqual(await events(slice));
+    // the merged stream from the cache is the slice's own (without depth, to keep it quick)
+    const qt = ds.slice({ kinds: ['quote', 'trade'], start: slice.start, end: slice.end });
+    expect(await events(cache.batches(qt))).toEqual(await events(qt));
     const files = await readdir(first.path);
     expect(files.sort()).toEqual(['depth.arrow', 'manifest.json', 'mark.arrow', 'quote.arrow', 'trade.arrow']);
   });
