@@ -138,7 +138,9 @@ export async function convertSources(inputs: readonly string[], options: Convert
   try {
     checked = await run(inputs, { ...options, quarantineDir: options.quarantineDir ?? options.out }, (kb) => writer.write(kb));
   } catch (err) {
-    await writer.close().catch(() => undefined);
+    // not a bad source (those are recorded and skipped) but a failure of the run itself:
+    // publish nothing half-done
+    await writer.abort().catch(() => undefined);
     throw err;
   }
   const written = await writer.close();
