@@ -212,6 +212,22 @@ describe('bars: streaming equals columnar', () => {
   });
 });
 
+describe('bars: no look-ahead', () => {
+  it('the bars completed by a prefix of the stream are the first bars of the whole stream', () => {
+    fc.assert(
+      fc.property(evArb, optArb, fc.nat(), (evs, o, cut) => {
+        const p = evs.length === 0 ? 0 : cut % (evs.length + 1);
+        const whole = streamBars(evs, o);
+        const done: Bar[] = [];
+        const agg = new BarAggregator(o, (b) => done.push(b));
+        for (const e of evs.slice(0, p)) agg.update(e);
+        sameBars(done, whole.slice(0, done.length), 'prefix');
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
 describe('bars on a real capture (BTCUSDT USD-M, 2024-08-08)', () => {
   const file = dataPath('binance-ws/usdm/btcusdt_20240808.gz');
 

@@ -207,6 +207,20 @@ function contractFor(label: string, options: FusionOptions, real = false) {
   });
 }
 
+describe('fusion: no look-ahead', () => {
+  it('appending future events never changes a past output (columnar, divergence on)', () => {
+    fc.assert(
+      fc.property(streamArb, fc.nat(), (evs, cut) => {
+        const p = evs.length === 0 ? 0 : cut % (evs.length + 1);
+        const whole = fusion(columnsOf(evs), small);
+        const prefix = fusion(columnsOf(evs.slice(0, p)), small);
+        for (let r = 0; r < p; r++) expect(rowOf(prefix, r)).toEqual(rowOf(whole, r));
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
 contractFor('small windows, divergence on', small);
 contractFor('robust z, OFI divergence, all prints', { ...small, zscore: { window: { ms: 3000 }, minPeriods: 4, robust: true }, prints: 'all', divergence: { sampleMs: 300, flow: 'ofi', left: 2, right: 1 } });
 contractFor('defaults, real capture', {}, true);
