@@ -19,7 +19,8 @@
  *   the last `ask − bid`, `spreadMean` its mean over the bar's quotes; a bar without quotes
  *   carries the last known ones (`NaN` before the first quote).
  * - Flows: `ofi` is the sum of the per-quote OFI e_n of the bar's quotes (Cont, Kukanov & Stoikov;
- *   the kernel of `ofi.ts`, whose update-id rule also decides which quotes the bars see at all),
+ *   the kernel of `ofi.ts`; quotes first pass the update-id gate of `quote-gate.ts`, and one it
+ *   skips is not seen by the bars at all),
  *   `ofiCum` their sum since the start; `cvdDelta` the aggressor-signed base volume of the bar's
  *   counted prints and `cvd` the CVD (with its own reset option) after the bar's last trade;
  *   `buyVolume`, `sellVolume`, `volume` (base) and `quoteVolume` (Σ price·qty) of counted prints;

@@ -140,6 +140,7 @@ describe('feature fingerprint', () => {
       fc.property(fc.string({ unit: 'binary' }), (s) => {
         expect(fnv1a64(s)).toBe(ref(s));
       }),
+      { numRuns: 40 },
     );
   });
 
