@@ -307,6 +307,10 @@ export class CvdCalculator implements StreamingCalculator<CvdTrade, number> {
   updateColumns(trades: TradeColumns, out?: CvdColumns): CvdColumns {
     const n = trades.ts.length;
     const res = out ?? { base: new Float64Array(n), quote: new Float64Array(n) };
+    if (res.base.length < n || res.quote.length < n) throw new UserInputError(`out: holds ${Math.min(res.base.length, res.quote.length)} rows, the chunk ${n} trades`, 'E_OPTION');
+    for (const name of ['price', 'qty', 'side'] as const) {
+      if (trades[name].length < n) throw new UserInputError(`trades.${name}: holds ${trades[name].length} values, ts ${n}`, 'E_OPTION');
+    }
     cvdKernelLoop(this.k, trades, res, n);
     return res;
   }

@@ -114,6 +114,8 @@ describe('CVD golden values (worked by hand)', () => {
     expect(() => new CvdCalculator({ reset: { events: 0 } })).toThrow(/reset.events/);
     expect(() => new CvdCalculator({ reset: { ms: -5 } })).toThrow(/reset.ms/);
     expect(() => new CvdCalculator({ reset: { sessions: ['25:00'] } })).toThrow(/sessions\[0\].*25:00/);
+    const cols = tradeColumns(eventsToBatch('trade', seq)!);
+    expect(() => cvd(cols, {}, { base: new Float64Array(2), quote: new Float64Array(5) })).toThrow(/out/);
   });
 });
 
