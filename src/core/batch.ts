@@ -13,7 +13,13 @@ import type { EventKind, EventOf, MarketEvent } from './events.js';
 import { arrowType, COLUMNS, eventSchema, type ColumnSpec } from './schema.js';
 
 /** Rows per batch a reader emits unless told otherwise. */
-export const DEFAULT_BATCH_ROWS = 65_536;
+export const DEFAULT_BATCH_ROWS = 16_384;
+/**
+ * Depth-level values (prices and sizes, all four lists together) per batch at most: a REST
+ * snapshot carries 2,000 levels, so a batch of wide depth rows is cut by its values before
+ * its row count, and a batch stays near 8 MiB whatever the book's width.
+ */
+export const DEFAULT_BATCH_LEVEL_VALUES = 1024 * 1024;
 
 /** A record batch tagged with the kind of events it holds. */
 export interface KindBatch<K extends EventKind = EventKind> {
@@ -94,10 +100,12 @@ export class BatchBuilder<K extends EventKind = EventKind> {
   readonly specs: readonly ColumnSpec[];
   private cols: Col[];
   private len = 0;
+  private levelValues = 0;
 
   constructor(
     readonly kind: K,
     readonly maxRows: number = DEFAULT_BATCH_ROWS,
+    readonly maxLevelValues: number = DEFAULT_BATCH_LEVEL_VALUES,
   ) {
     this.specs = COLUMNS[kind];
     this.cols = this.specs.map(newCol);
@@ -108,9 +116,9 @@ export class BatchBuilder<K extends EventKind = EventKind> {
     return this.len;
   }
 
-  /** True once the high-water mark is reached: the caller should `flush()`. */
+  /** True once the high-water mark (rows, or depth-level values) is reached: the caller should `flush()`. */
   get full(): boolean {
-    return this.len >= this.maxRows;
+    return this.len >= this.maxRows || this.levelValues >= this.maxLevelValues;
   }
 
   /** Copy one event's values into the columns. The event object may be reused by the caller. */
@@ -137,6 +145,7 @@ export class BatchBuilder<K extends EventKind = EventKind> {
           break;
         case 'list_f64':
           (col as ListCol).push(n, v as ArrayLike<number>);
+          this.levelValues += (v as ArrayLike<number>).length;
           break;
       }
     }
@@ -152,6 +161,7 @@ export class BatchBuilder<K extends EventKind = EventKind> {
     const struct = makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children });
     this.cols = this.specs.map(newCol);
     this.len = 0;
+    this.levelValues = 0;
     return new RecordBatch(schema, struct);
   }
 }

@@ -21,7 +21,7 @@ import { eventSchema } from '../core/schema.js';
 import { DAY_MS, dayToDate } from '../core/time.js';
 import { concatRuns, hasKindColumns, symbolCodes, type RowRun } from './batch-ops.js';
 import { JsonlWriter } from './jsonl.js';
-import { DEFAULT_ROW_GROUP_ROWS, ParquetWriter } from './parquet.js';
+import { DEFAULT_ROW_GROUP_BYTES, DEFAULT_ROW_GROUP_ROWS, ParquetWriter } from './parquet.js';
 
 /** File formats a dataset can be written in. */
 export type DatasetFormat = 'parquet' | 'jsonl';
@@ -88,8 +88,10 @@ export interface DatasetWriterOptions {
    * 3600): a live recording publishes a readable part at least this often.
    */
   maxSec?: number;
-  /** Rows per Parquet row group (default 131,072). */
+  /** Rows per Parquet row group at most (default 65,536). */
   rowGroupRows?: number;
+  /** Arrow bytes per row group at most (default 16 MiB): wide depth rows make smaller groups. */
+  rowGroupBytes?: number;
 }
 
 /** One part written. */
@@ -139,6 +141,7 @@ interface Partition {
   part: OpenPart | null;
   runs: RowRun[];
   runRows: number;
+  runBytes: number;
 }
 
 let tmpCounter = 0;
@@ -178,6 +181,7 @@ export class DatasetWriter {
   private readonly maxRows: number;
   private readonly maxMs: number;
   private readonly rowGroupRows: number;
+  private readonly rowGroupBytes: number;
   private readonly partitions = new Map<string, Partition>();
   private readonly written: WrittenPart[] = [];
   private closed = false;
@@ -190,6 +194,7 @@ export class DatasetWriter {
     this.maxRows = options.maxRows ?? 4_194_304;
     this.maxMs = (options.maxSec ?? 3600) * 1000;
     this.rowGroupRows = options.rowGroupRows ?? DEFAULT_ROW_GROUP_ROWS;
+    this.rowGroupBytes = options.rowGroupBytes ?? DEFAULT_ROW_GROUP_BYTES;
     if (!(this.maxRows >= 1)) throw new RangeError(`maxRows must be at least 1, got ${options.maxRows}`);
     if (!(this.maxMs >= 0)) throw new RangeError(`maxSec must be non-negative, got ${options.maxSec}`);
   }
@@ -242,6 +247,8 @@ export class DatasetWriter {
       const part = p.part;
       p.part = null;
       p.runs = [];
+      p.runRows = 0;
+      p.runBytes = 0;
       if (!part) continue;
       await part.sink.abort();
       await unlink(part.tmp).catch(() => undefined);
@@ -254,7 +261,7 @@ export class DatasetWriter {
     let p = this.partitions.get(key);
     if (!p) {
       const date = day === NO_DAY ? NULL_PARTITION : dayToDate(day);
-      p = { kind, symbol, date, dir: partitionDir(this.root, kind, symbol, date), part: null, runs: [], runRows: 0 };
+      p = { kind, symbol, date, dir: partitionDir(this.root, kind, symbol, date), part: null, runs: [], runRows: 0, runBytes: 0 };
       this.partitions.set(key, p);
     }
     let at = from;
@@ -279,7 +286,8 @@ export class DatasetWriter {
         part.rows += i - at;
         p.runs.push({ batch, from: at, to: i });
         p.runRows += i - at;
-        if (p.runRows >= this.rowGroupRows) await this.flushRuns(p);
+        p.runBytes += (batch.data.byteLength * (i - at)) / batch.numRows;
+        if (p.runRows >= this.rowGroupRows || p.runBytes >= this.rowGroupBytes) await this.flushRuns(p);
       }
       at = i;
       if (at < to) await this.closePart(p);
@@ -292,7 +300,7 @@ export class DatasetWriter {
     const tmp = join(p.dir, `.part-${process.pid}-${Date.now()}-${++tmpCounter}.${ext}.tmp`);
     const sink: PartSink =
       this.format === 'parquet'
-        ? new ParquetWriter(tmp, eventSchema(p.kind), { rowGroupRows: this.rowGroupRows })
+        ? new ParquetWriter(tmp, eventSchema(p.kind), { rowGroupRows: this.rowGroupRows, rowGroupBytes: this.rowGroupBytes })
         : new JsonlPartSink(tmp, p.kind);
     return { tmp, sink, rows: 0, minTs: Infinity, maxTs: -Infinity };
   }
@@ -302,6 +310,7 @@ export class DatasetWriter {
     const batch = concatRuns(p.runs, eventSchema(p.kind));
     p.runs = [];
     p.runRows = 0;
+    p.runBytes = 0;
     await p.part!.sink.write(batch);
   }
 

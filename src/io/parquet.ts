@@ -30,12 +30,31 @@ import { fileError } from './lines.js';
 import { newReadStats, type ReadOptions } from './source.js';
 
 /** Rows per row group: large enough for good compression, small enough to stream. */
-export const DEFAULT_ROW_GROUP_ROWS = 131_072;
+export const DEFAULT_ROW_GROUP_ROWS = 65_536;
+/**
+ * Bytes of Arrow data per row group at most (default 16 MiB). Depth rows carry level lists
+ * (a REST snapshot holds 1,000 levels a side), so a row count alone would let one row group
+ * of depth take hundreds of megabytes in the writer, several times over (the batches, their
+ * IPC copy into wasm, the encoder's buffers) — and wasm memory never shrinks.
+ */
+export const DEFAULT_ROW_GROUP_BYTES = 16 * 1024 * 1024;
 
 /** Options of {@link ParquetWriter}. */
 export interface ParquetWriteOptions {
-  /** Rows per row group (default {@link DEFAULT_ROW_GROUP_ROWS}). */
+  /** Rows per row group at most (default {@link DEFAULT_ROW_GROUP_ROWS}). */
   rowGroupRows?: number;
+  /** Arrow bytes per row group at most (default {@link DEFAULT_ROW_GROUP_BYTES}). */
+  rowGroupBytes?: number;
+}
+
+/**
+ * Rows per row group for batches of this size: `rowGroupRows`, fewer when the rows are so wide
+ * that `rowGroupBytes` comes first (but not under 1,024 rows, for compression's sake).
+ */
+export function rowGroupRowsFor(bytes: number, rows: number, rowGroupRows: number, rowGroupBytes: number): number {
+  if (rows <= 0 || bytes <= 0) return rowGroupRows;
+  const fit = Math.floor(rowGroupBytes / (bytes / rows));
+  return Math.min(rowGroupRows, Math.max(fit, 1024));
 }
 
 /** Columns written with BYTE_STREAM_SPLIT and no dictionary: times and ids. */
@@ -77,9 +96,11 @@ function toWasmBatches(batches: readonly RecordBatch[]): pq.RecordBatch[] {
  * const { rows, bytes } = await w.close();
  */
 export class ParquetWriter {
-  private readonly rowGroupRows: number;
+  private rowGroupRows: number;
+  private readonly rowGroupBytes: number;
   private pending: RecordBatch[] = [];
   private pendingRows = 0;
+  private pendingBytes = 0;
   private controller: ReadableStreamDefaultController<pq.RecordBatch> | null = null;
   private pulled: (() => void) | null = null;
   private pump: Promise<number> | null = null;
@@ -94,6 +115,7 @@ export class ParquetWriter {
     options: ParquetWriteOptions = {},
   ) {
     this.rowGroupRows = options.rowGroupRows ?? DEFAULT_ROW_GROUP_ROWS;
+    this.rowGroupBytes = options.rowGroupBytes ?? DEFAULT_ROW_GROUP_BYTES;
   }
 
   /** Add a batch (of this writer's schema). Resolves when it is safe to write the next. */
@@ -103,8 +125,9 @@ export class ParquetWriter {
     if (batch.numRows === 0) return;
     this.pending.push(batch);
     this.pendingRows += batch.numRows;
+    this.pendingBytes += batch.data.byteLength;
     this.rows += batch.numRows;
-    if (this.pendingRows >= this.rowGroupRows) await this.push();
+    if (this.pendingRows >= this.rowGroupRows || this.pendingBytes >= this.rowGroupBytes) await this.push();
   }
 
   /** Finish the file: the last row group and the footer. */
@@ -153,6 +176,8 @@ export class ParquetWriter {
       },
       { highWaterMark: 1 },
     );
+    // the row-group size is fixed when the stream starts, from the width of the first rows
+    this.rowGroupRows = rowGroupRowsFor(this.pendingBytes, this.pendingRows, this.rowGroupRows, this.rowGroupBytes);
     const props = writerProperties(this.schema, this.rowGroupRows);
     this.pump = (async () => {
       let fh: FileHandle | null = null;
@@ -181,6 +206,7 @@ export class ParquetWriter {
     const batches = this.pending;
     this.pending = [];
     this.pendingRows = 0;
+    this.pendingBytes = 0;
     for (const wb of toWasmBatches(batches)) this.controller!.enqueue(wb);
     // wait until the wasm writer has taken what it was given: one row group in flight at most
     while ((this.controller!.desiredSize ?? 1) <= 0 && !this.failure) {

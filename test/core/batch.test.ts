@@ -64,4 +64,18 @@ describe('BatchBuilder', () => {
     expect(batch.getChild('id')!.get(2999)).toBe(2999);
     expect(b.flush(), 'a flushed builder is empty').toBeNull();
   });
+
+  it('cuts wide depth rows by their level values before their row count', () => {
+    const b = new BatchBuilder('depth', 1000, 10_000);
+    const levels = Array.from({ length: 500 }, (_, i) => i + 1);
+    const e: DepthEvent = { type: 'depth', symbol: 'X', ts: 1, recvTs: 1, isSnapshot: true, firstUpdateId: Number.NaN, lastUpdateId: 1, prevUpdateId: Number.NaN, bidPrices: levels, bidQtys: levels, askPrices: levels, askQtys: levels };
+    let rows = 0;
+    while (!b.full) {
+      b.append(e);
+      rows++;
+    }
+    expect(rows, '2,000 values a row: the fifth row reaches 10,000').toBe(5);
+    expect(b.flush()!.numRows).toBe(5);
+    expect(b.full).toBe(false);
+  });
 });

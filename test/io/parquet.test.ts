@@ -104,6 +104,20 @@ describe('Parquet', () => {
     expect((await readAll(path, { batchRows: 128 })).map((kb) => kb.batch.numRows)).toEqual([128, 128, 44, 128, 128, 44, 128, 128, 44, 100]);
   });
 
+  it('cuts row groups of wide depth rows by bytes, not only by rows', async () => {
+    const path = nextPath();
+    // 3,000 rows of 1,000 levels a side: 32 KB of Arrow data a row, 96 MB in all
+    const levels = Array.from({ length: 1000 }, (_, i) => 100 + i);
+    const rows = Array.from({ length: 3000 }, (_, i) => ({
+      type: 'depth' as const, symbol: 'BTCUSDT', ts: 1e12 + i, recvTs: 1e12 + i, isSnapshot: true,
+      firstUpdateId: Number.NaN, lastUpdateId: i, prevUpdateId: Number.NaN,
+      bidPrices: levels, bidQtys: levels, askPrices: levels, askQtys: levels,
+    }));
+    await writeParquet(path, eventSchema('depth'), [eventsToBatch('depth', rows)!], { rowGroupBytes: 8 * 1024 * 1024 });
+    const groups = (await parquetInfo(path)).rowGroupRows;
+    expect(groups, 'at the 1,024-row floor: 8 MB holds only 256 of these rows').toEqual([1024, 1024, 952]);
+  });
+
   it('writes a file with no rows', async () => {
     const path = nextPath();
     const w = new ParquetWriter(path, eventSchema('depth'));
