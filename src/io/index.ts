@@ -14,6 +14,7 @@ export * from './hive.js';
 export * from './dataset.js';
 export * from './merge.js';
 export * from './ipc-cache.js';
+export * from './buffer-pool.js';
 export * from './dq.js';
 export * from './quarantine.js';
 export * from './detect.js';

@@ -26,6 +26,7 @@ import { eventSchema, SCHEMA_VERSION } from '../core/schema.js';
 import { normalizeBatch } from './batch-ops.js';
 import { openDataset, type DatasetSlice, type SliceOptions } from './dataset.js';
 import { mergeSources, type MergeSource } from './merge.js';
+import { BufferPool } from './buffer-pool.js';
 
 /** Bumped when the cache layout changes, so old entries are never misread. */
 const CACHE_FORMAT = '1';
@@ -39,6 +40,11 @@ export interface CachedSlice {
   /** Folder of the cache entry. */
   path: string;
   key: string;
+  /**
+   * Hand the memory of these tables back to the cache's pool for its next read; the tables
+   * must not be used afterwards. Optional: without it the memory is simply collected.
+   */
+  release(): void;
 }
 
 interface Manifest {
@@ -71,7 +77,15 @@ function hash(value: unknown): string {
  * const { tables, hit } = await cache.tables(ds.slice({ kinds: ['quote', 'trade'] }));
  */
 export class IpcCache {
-  constructor(readonly dir: string) {}
+  /** Buffers of released slices, reused by the next reads. */
+  readonly pool: BufferPool;
+
+  constructor(
+    readonly dir: string,
+    options: { pool?: BufferPool } = {},
+  ) {
+    this.pool = options.pool ?? new BufferPool();
+  }
 
   /**
    * The entry name of a slice: `{slice id}-{content id}`, the first from the root and the
@@ -93,11 +107,14 @@ export class IpcCache {
   async tables(slice: DatasetSlice): Promise<CachedSlice> {
     const { key, slice: fresh } = await this.fresh(slice);
     const path = join(this.dir, key);
-    const cached = await readIpcTables(path, key);
-    if (cached) return { tables: cached, hit: true, path, key };
+    const buffers: ArrayBuffer[] = [];
+    const cached = await readIpcTables(path, key, this.pool, buffers);
+    const release = (): void => this.pool.give(...buffers.splice(0));
+    if (cached) return { tables: cached, hit: true, path, key, release };
+    release(); // an incomplete entry may have taken some
     const tables = await fresh.toTables();
     await this.store(key, slice, tables);
-    return { tables, hit: false, path, key };
+    return { tables, hit: false, path, key, release: () => undefined };
   }
 
   /** The slice as one time-ordered stream across kinds, served from the cache. */
@@ -147,9 +164,10 @@ export async function writeIpcTables(dir: string, tables: Record<EventKind, Tabl
 
 /**
  * Read the tables of a cache entry written by {@link writeIpcTables}; `null` when the entry is
- * missing, incomplete or (given `key`) of another key.
+ * missing, incomplete or (given `key`) of another key. With a `pool`, the files are read into
+ * its buffers, and the buffers used are pushed onto `taken` for the caller to give back.
  */
-export async function readIpcTables(dir: string, key?: string): Promise<Record<EventKind, Table> | null> {
+export async function readIpcTables(dir: string, key?: string, pool?: BufferPool, taken: ArrayBuffer[] = []): Promise<Record<EventKind, Table> | null> {
   let manifest: Manifest;
   try {
     manifest = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as Manifest;
@@ -159,12 +177,13 @@ export async function readIpcTables(dir: string, key?: string): Promise<Record<E
   if (manifest.format !== CACHE_FORMAT || (key !== undefined && manifest.key !== key)) return null;
   const out = {} as Record<EventKind, Table>;
   for (const kind of EVENT_KINDS) {
-    let bytes: Buffer;
+    let bytes: Uint8Array;
     try {
-      bytes = await readFile(join(dir, `${kind}.arrow`));
+      bytes = pool ? await pool.readFile(join(dir, `${kind}.arrow`)) : await readFile(join(dir, `${kind}.arrow`));
     } catch {
       return null;
     }
+    if (pool) taken.push(bytes.buffer as ArrayBuffer);
     const t = tableFromIPC(bytes);
     out[kind] = t.numRows === 0 ? new Table(eventSchema(kind)) : new Table(t.batches.map((b) => normalizeBatch(kind, b)));
   }

@@ -56,6 +56,23 @@ describe('IpcCache', () => {
     expect(files.sort()).toEqual(['depth.arrow', 'manifest.json', 'mark.arrow', 'quote.arrow', 'trade.arrow']);
   });
 
+  it('a released slice gives its memory to the next read, which reads the same tables', async () => {
+    const cache = new IpcCache(join(dir, 'cache-pool'));
+    const slice = (await openDataset(root)).slice({ kinds: ['quote', 'trade'] });
+    await cache.tables(slice); // miss: writes the entry
+    const a = await cache.tables(slice);
+    const expected = Object.fromEntries(EVENT_KINDS.map((k) => [k, a.tables[k].batches.flatMap((b) => [...batchToEvents(k, b)])]));
+    expect(cache.pool.freeBytes, 'nothing released yet').toBe(0);
+    a.release();
+    const pooled = cache.pool.freeBytes;
+    expect(pooled, 'the released buffers are held for the next read').toBeGreaterThan(a.tables.quote.numRows * 8);
+    const b = await cache.tables(slice);
+    expect(cache.pool.freeBytes, 'the next read took them').toBe(0);
+    for (const k of EVENT_KINDS) expect(b.tables[k].batches.flatMap((x) => [...batchToEvents(k, x)]), k).toEqual(expected[k]);
+    b.release();
+    expect(cache.pool.freeBytes).toBe(pooled);
+  });
+
   it('a changed dataset gets a new key; the stale entry of that slice goes', async () => {
     const cacheDir = join(dir, 'cache2');
     const cache = new IpcCache(cacheDir);
