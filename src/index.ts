@@ -6,3 +6,4 @@
  * system live in `ofi-backtest/io`.
  */
 export * from './core/index.js';
+export * from './microstructure/index.js';
