@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { OfiError } from '../core/errors.js';
 import { registerConvert } from './commands/convert.js';
 import { registerDq } from './commands/dq.js';
+import { registerConfig } from './commands/config.js';
 import { VERSION } from './version.js';
 
 /** Exit codes: 0 done, 1 failed while working, 2 the command line or an input was wrong. */
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerConvert(program);
   registerDq(program);
+  registerConfig(program);
   return program;
 }
 

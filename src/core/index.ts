@@ -8,3 +8,4 @@ export * from './time.js';
 export * from './schema.js';
 export * from './batch.js';
 export * as wire from './wire.js';
+export * from './config/index.js';

@@ -28,6 +28,8 @@ export interface SourceSummary extends ReadStats {
 export interface CheckOptions {
   /** Symbol for sources that carry none (overrides file-name guesses). */
   symbol?: string;
+  /** Rows per batch read. */
+  batchRows?: number;
   /** Data-quality gate options. */
   dq?: DqOptions;
   /** Directory for `_quarantine.jsonl` (none: refused lines are counted, and the first kept in the summary). */
@@ -92,7 +94,13 @@ async function run(inputs: readonly string[], options: CheckOptions, write?: (kb
     const stats = newReadStats();
     const summary: SourceSummary = { path, format, ...stats };
     try {
-      const readOptions = { stats, onReject: quarantine.sink, name: path, ...(options.symbol ? { symbol: options.symbol } : {}) };
+      const readOptions = {
+        stats,
+        onReject: quarantine.sink,
+        name: path,
+        ...(options.symbol ? { symbol: options.symbol } : {}),
+        ...(options.batchRows ? { batchRows: options.batchRows } : {}),
+      };
       for await (const kb of readSource(path, readOptions, format)) {
         gate.observe(kb, path);
         if (write) await write(kb);

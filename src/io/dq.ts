@@ -8,6 +8,7 @@
  * The checks and their severities are listed in {@link DQ_CHECKS}; the per-row rules are in
  * `dq-kernels.ts`.
  */
+import { DEFAULT_DQ_EXAMPLES, DEFAULT_SILENCE_MS } from '../core/config/schema.js';
 import { EVENT_KINDS, type EventKind } from '../core/events.js';
 import type { KindBatch } from '../core/batch.js';
 import { C, DQ_CHECKS, type DqCheckDef, type DqCheckId, type DqCheckResult, type DqReport, type DqStreamSummary, type Severity } from './dq-checks.js';
@@ -29,10 +30,7 @@ export {
 } from './dq-checks.js';
 export { formatDqReport } from './dq-format.js';
 
-/** Default longest quiet spell of a stream before it counts as a silence. */
-export const DEFAULT_SILENCE_MS = 5_000;
-/** Default number of examples kept per check. */
-export const DEFAULT_DQ_EXAMPLES = 5;
+export { DEFAULT_DQ_EXAMPLES, DEFAULT_SILENCE_MS };
 
 /** Options of {@link DataQualityGate}. */
 export interface DqOptions {

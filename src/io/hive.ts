@@ -12,6 +12,7 @@
  * @see https://duckdb.org/docs/data/partitioning/hive_partitioning
  * @see https://cwiki.apache.org/confluence/display/Hive/LanguageManual+DDL#LanguageManualDDL-PartitionedTables
  */
+import { DEFAULT_ROTATE_ROWS, DEFAULT_ROTATE_SEC } from '../core/config/schema.js';
 import { mkdir, link, rename, stat, unlink, access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
@@ -191,8 +192,8 @@ export class DatasetWriter {
     options: DatasetWriterOptions = {},
   ) {
     this.format = options.format ?? 'parquet';
-    this.maxRows = options.maxRows ?? 4_194_304;
-    this.maxMs = (options.maxSec ?? 3600) * 1000;
+    this.maxRows = options.maxRows ?? DEFAULT_ROTATE_ROWS;
+    this.maxMs = (options.maxSec ?? DEFAULT_ROTATE_SEC) * 1000;
     this.rowGroupRows = options.rowGroupRows ?? DEFAULT_ROW_GROUP_ROWS;
     this.rowGroupBytes = options.rowGroupBytes ?? DEFAULT_ROW_GROUP_BYTES;
     if (!(this.maxRows >= 1)) throw new RangeError(`maxRows must be at least 1, got ${options.maxRows}`);

@@ -19,4 +19,5 @@ export * from './dq.js';
 export * from './quarantine.js';
 export * from './detect.js';
 export * from './convert.js';
+export * from './config-file.js';
 export { concatRuns, sliceBatch, takeRows, filterByTime, normalizeBatch, type RowRun } from './batch-ops.js';

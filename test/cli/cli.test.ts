@@ -142,6 +142,44 @@ describe('ofi-backtest dq', () => {
   });
 });
 
+describe('ofi-backtest config', () => {
+  it('prints every value with where it came from', async () => {
+    const file = join(tmp, 'cfg.yaml');
+    writeFileSync(file, 'dataset:\n  format: jsonl\n');
+    process.env.DQ_EXAMPLES = '9';
+    try {
+      const r = await cli('config', '--config', file);
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toMatch(/format: jsonl {2}# from file .*cfg\.yaml:2/);
+      expect(r.out).toMatch(/examples: 9 {2}# from env DQ_EXAMPLES/);
+      expect(r.out).toMatch(/rotate_sec: 3600\n/);
+    } finally {
+      delete process.env.DQ_EXAMPLES;
+    }
+  });
+
+  it('refuses a bad value in one line naming file, line, field, value and what was expected', async () => {
+    const file = join(tmp, 'bad.yaml');
+    writeFileSync(file, 'dataset:\n  rotate_rows: 0\n');
+    const r = await cli('convert', '--config', file, '--out', join(tmp, 'never'));
+    expect(r.code).toBe(2);
+    expect(r.err.trim()).toBe(`ofi-backtest: ${file}:2: dataset.rotate_rows: expected a number > 0, got 0`);
+    expect(existsSync(join(tmp, 'never')), 'nothing written').toBe(false);
+  });
+
+  it('a config file sets convert options, and a flag overrides it', async () => {
+    const file = join(tmp, 'cfg-jsonl.yaml');
+    writeFileSync(file, 'dataset:\n  format: jsonl\n  rotate_rows: 100000\n');
+    const out = join(tmp, 'from-config');
+    const r = await cli('convert', samplePaths()[0]!, '--out', out, '--config', file, '--rotate-rows', '20000', '--json');
+    expect(r.code, r.err).toBe(0);
+    const s = JSON.parse(r.out);
+    expect(s.format).toBe('jsonl');
+    const quotes = s.partitions.find((p: { kind: string }) => p.kind === 'quote');
+    expect(quotes.files, 'the flag (20,000) wins over the file (100,000)').toBe(Math.ceil(quotes.rows / 20000));
+  });
+});
+
 describe('errors a user can fix: one line naming it, exit code 2', () => {
   const cases: [string, string[], RegExp][] = [
     ['a missing file', ['convert', '/no/such/file.gz', '--out', '/tmp/x'], /\/no\/such\/file\.gz: no such file or directory/],
@@ -150,6 +188,7 @@ describe('errors a user can fix: one line naming it, exit code 2', () => {
     ['a bad flag value', ['convert', '--rotate-rows', 'abc'], /--rotate-rows.*expected a positive integer, got 'abc'/],
     ['a bad choice', ['convert', '--format', 'csv'], /--format.*csv.*parquet, jsonl/],
     ['an unknown command', ['frobnicate'], /unknown command 'frobnicate'/],
+    ['a missing config file', ['config', '--config', '/no/such/cfg.yaml'], /\/no\/such\/cfg\.yaml: no such file or directory/],
   ];
   for (const [what, argv, message] of cases) {
     it(what, async () => {

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { convertSources, partitionRows, type ConvertSummary, type SourceSummary } from '../../io/convert.js';
 import { SOURCE_FORMATS } from '../../io/detect.js';
 import { formatReject, UserInputError } from '../../core/errors.js';
+import { flagLayer } from '../../core/config/resolve.js';
+import { loadConfig } from '../../io/config-file.js';
 import { num, positiveInt, positiveNumber, samplePaths, secs, table } from '../format.js';
 
 /** File the data-quality report is written to inside the output folder (skipped by dataset readers). */
@@ -13,7 +15,8 @@ export const DQ_REPORT_FILE = '_dq.json';
 
 interface ConvertFlags {
   out: string;
-  format: 'parquet' | 'jsonl';
+  config?: string;
+  format?: 'parquet' | 'jsonl';
   rotateRows?: number;
   rotateSec?: number;
   symbol?: string;
@@ -27,22 +30,31 @@ export function registerConvert(program: Command): void {
     .description('Convert market data to a Hive-partitioned Parquet (or JSONL) dataset, with a data-quality report and a quarantine of refused lines.')
     .argument('[inputs...]', `files or folders (default: the bundled sample). Formats: ${Object.keys(SOURCE_FORMATS).join(', ')}`)
     .option('-o, --out <dir>', 'output dataset folder', 'ofi-dataset')
-    .addOption(new Option('--format <format>', 'file format of the parts').choices(['parquet', 'jsonl']).default('parquet'))
-    .option('--rotate-rows <n>', 'start a new part after this many rows', positiveInt)
-    .option('--rotate-sec <n>', 'start a new part when a part spans this many seconds of exchange time', positiveNumber)
+    .option('--config <file>', 'configuration file (YAML); flags and environment variables override it')
+    .addOption(new Option('--format <format>', 'file format of the parts (dataset.format, default parquet)').choices(['parquet', 'jsonl']))
+    .option('--rotate-rows <n>', 'start a new part after this many rows (dataset.rotate_rows)', positiveInt)
+    .option('--rotate-sec <n>', 'start a new part when a part spans this many seconds of exchange time (dataset.rotate_sec)', positiveNumber)
     .option('--symbol <symbol>', 'symbol for sources that carry none (LOBSTER, dumps, REST snapshots)')
-    .option('--silence-sec <n>', 'data-quality: a gap in exchange time longer than this is a silence', positiveNumber, 5)
+    .option('--silence-sec <n>', 'data-quality: a gap in exchange time longer than this is a silence (dq.silence_sec)', positiveNumber)
     .option('--json', 'print the summary as one JSON object')
     .action(async (inputs: string[], flags: ConvertFlags) => {
       const sources = inputs.length > 0 ? inputs : samplePaths();
       if (sources.length === 0) throw new UserInputError('no input given and the bundled sample is missing');
+      const { config } = await loadConfig({
+        ...(flags.config ? { file: flags.config } : {}),
+        flags: flagLayer(
+          { 'dataset.format': flags.format, 'dataset.rotate_rows': flags.rotateRows, 'dataset.rotate_sec': flags.rotateSec, 'dq.silence_sec': flags.silenceSec },
+          { 'dataset.format': '--format', 'dataset.rotate_rows': '--rotate-rows', 'dataset.rotate_sec': '--rotate-sec', 'dq.silence_sec': '--silence-sec' },
+        ),
+      });
       const summary = await convertSources(sources, {
         out: flags.out,
-        format: flags.format,
-        ...(flags.rotateRows !== undefined ? { rotateRows: flags.rotateRows } : {}),
-        ...(flags.rotateSec !== undefined ? { rotateSec: flags.rotateSec } : {}),
+        format: config.dataset.format,
+        rotateRows: config.dataset.rotate_rows,
+        rotateSec: config.dataset.rotate_sec,
+        batchRows: config.dataset.batch_rows,
         ...(flags.symbol ? { symbol: flags.symbol } : {}),
-        dq: { silenceMs: (flags.silenceSec ?? 5) * 1000 },
+        dq: { silenceMs: config.dq.silence_sec * 1000, examples: config.dq.examples },
         ...(flags.json || !process.stderr.isTTY ? {} : { onSource: (s: SourceSummary) => process.stderr.write(`  read ${sourceLine(s)}\n`) }),
       });
       writeFileSync(join(flags.out, DQ_REPORT_FILE), `${JSON.stringify(summary.dq, null, 2)}\n`);

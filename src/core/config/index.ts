@@ -1,0 +1,3 @@
+export * from './schema.js';
+export * from './resolve.js';
+export * from './render.js';
