@@ -1,8 +1,5 @@
 /** Small text helpers shared by the commands' human output. */
 import { InvalidArgumentError } from 'commander';
-import { fileURLToPath } from 'node:url';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 
 /** `12,345` */
 export function num(n: number): string {
@@ -35,19 +32,4 @@ export function positiveNumber(value: string): number {
   return n;
 }
 
-/**
- * The bundled sample (real Binance USD-M captures shipped in the package), used when a
- * command is given no input. Found relative to this module in `src/` and in `dist/`.
- */
-export function samplePaths(): string[] {
-  for (const rel of ['../../data/sample', '../../../data/sample']) {
-    const dir = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(dir)) {
-      return readdirSync(dir)
-        .filter((n) => n.endsWith('.gz'))
-        .sort()
-        .map((n) => join(dir, n));
-    }
-  }
-  return [];
-}
+export { samplePaths } from '../io/sample.js';

@@ -20,4 +20,5 @@ export * from './quarantine.js';
 export * from './detect.js';
 export * from './convert.js';
 export * from './config-file.js';
+export * from './sample.js';
 export { concatRuns, sliceBatch, takeRows, filterByTime, normalizeBatch, type RowRun } from './batch-ops.js';
