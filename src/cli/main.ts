@@ -8,6 +8,7 @@ import { OfiError } from '../core/errors.js';
 import { registerConvert } from './commands/convert.js';
 import { registerDq } from './commands/dq.js';
 import { registerConfig } from './commands/config.js';
+import { registerImpact } from './commands/impact.js';
 import { VERSION } from './version.js';
 
 /** Exit codes: 0 done, 1 failed while working, 2 the command line or an input was wrong. */
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerConvert(program);
   registerDq(program);
   registerConfig(program);
+  registerImpact(program);
   return program;
 }
 

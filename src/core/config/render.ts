@@ -20,7 +20,7 @@ function wrap(text: string, width: number, indent: string): string[] {
 }
 
 function scalar(v: unknown): string {
-  return stringify(v, { lineWidth: 0 }).trimEnd();
+  return stringify(v, { lineWidth: 0, collectionStyle: 'flow' }).trimEnd();
 }
 
 /**
