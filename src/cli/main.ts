@@ -9,6 +9,7 @@ import { registerConvert } from './commands/convert.js';
 import { registerDq } from './commands/dq.js';
 import { registerConfig } from './commands/config.js';
 import { registerImpact } from './commands/impact.js';
+import { registerFeatures } from './commands/features.js';
 import { VERSION } from './version.js';
 
 /** Exit codes: 0 done, 1 failed while working, 2 the command line or an input was wrong. */
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerConvert(program);
   registerDq(program);
   registerConfig(program);
+  registerFeatures(program);
   registerImpact(program);
   return program;
 }

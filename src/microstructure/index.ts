@@ -1,6 +1,7 @@
 /**
  * `microstructure/`: order-flow calculators — OFI (best level, multi-level, integrated), CVD,
- * rolling statistics, fusion, divergence, bars and a local order book. Pure and synchronous:
+ * rolling statistics, fusion, divergence, bars and a local order book; the feature set that drives
+ * them together, and the sampling and OLS of the price-impact regression. Pure and synchronous:
  * no file system, no network, no Node-only API, so they run in Node, Deno and browsers.
  *
  * Every calculator has a streaming face (`update`, `value`, `isReady`, `reset`) and a columnar
@@ -20,4 +21,8 @@ export * from './book.js';
 export * from './columns.js';
 export * from './fingerprint.js';
 export * from './sessions.js';
+export * from './regression.js';
+export * from './impact.js';
+export * from './feature-columns.js';
+export * from './feature-set.js';
 export { symmetricEigen, firstPrincipalComponent, type Eigen } from './pca.js';
