@@ -12,6 +12,8 @@ import { DURATION_HELP, formatDuration, formatSpan, parseDuration, parseSpan, SP
 import { resolveFusionOptions } from '../../microstructure/fusion-options.js';
 import { DIVERGENCE_TYPES } from '../../microstructure/divergence.js';
 import { resolveOfiSum } from '../../microstructure/ofi-aggregate.js';
+import { RiskSection } from './risk.js';
+import { StrategyModeSection } from './strategy-mode.js';
 
 /** Rows per dataset part at most (see `dataset.rotate_rows`). */
 export const DEFAULT_ROTATE_ROWS = 4_194_304;
@@ -167,6 +169,8 @@ export const ConfigSchema = z
     dataset: DatasetSection.prefault({}),
     dq: DqSection.prefault({}),
     features: FeaturesSection.prefault({}),
+    strategy_mode: StrategyModeSection.prefault({}),
+    risk: RiskSection.prefault({}),
   })
   .strict();
 
