@@ -5,6 +5,7 @@
 export * from './events.js';
 export * from './errors.js';
 export * from './time.js';
+export * from './spans.js';
 export * from './schema.js';
 export * from './batch.js';
 export * as wire from './wire.js';
