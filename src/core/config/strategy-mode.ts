@@ -13,10 +13,11 @@
  * | BTCUSDT 2024-07-18 23:57–00:00 | 3 · 5.6 · 8.7 · 8.9 | 28 · 43 · 49 | 0.016 | 0.06 · 0.13 |
  * | BTCUSDT 2024-07-19 00:00–00:05 | 19 · 30 · 48 · 51 | 96 · 146 · 197 | 0.016–0.02 | 0.32 · 0.47 |
  *
- * The thresholds put the August window (a busy hour four days after the 5 August 2024 crash)
- * in `normal`, with BTCUSDT's burst of 120–165 trades/s in its fifth minute in `active`; the
- * three pre-midnight minutes of 18 July (3–9 trades/s) in `quiet`; nothing reaches `aggressive`,
- * which is kept for liquidation cascades several times busier than anything recorded here.
+ * With these defaults the August window (a busy hour four days after the 5 August 2024 crash)
+ * is `normal`, except BTCUSDT's burst of 120–165 trades/s, `active` from 23:57:53 to 23:59:52
+ * (two changes; ETHUSDT none); the pre-midnight minutes of 18 July (3–9 trades/s) turn `quiet`
+ * once the first window is full (one change) and 19 July stays `normal`; nothing reaches
+ * `aggressive`, kept for liquidation cascades several times busier than anything recorded here.
  *
  * Every threshold can be turned off with 0. A spread threshold is in basis points of the mid;
  * one tick is 0.016 bps on BTCUSDT and 0.037 bps on ETHUSDT, so the spread thresholds only
@@ -110,7 +111,9 @@ export const StrategyModeSection = z
     quiet_enter_trade_rate: rate()
       .default(5)
       .describe('Enter quiet below this many trades a second: BTCUSDT\'s three quietest minutes recorded (18 July 2024, 23:57 UTC) ran at 3–9/s, against 27–165/s in a busy hour; flow signals on a handful of prints are noise.'),
-    quiet_exit_trade_rate: rate().default(8).describe('Leave quiet only at or above this trade rate (with the other quiet measures back too): the gap to the entry rate is the hysteresis.'),
+    quiet_exit_trade_rate: rate()
+      .default(10)
+      .describe('Leave quiet only at or above this trade rate (with the other quiet measures back too): twice the entry rate, above the 18 July minutes\' best 30 s (8.9/s), so a quiet spell is not left on one lively half-minute.'),
     quiet_enter_quote_rate: rate()
       .default(20)
       .describe('Enter quiet below this many best bid/ask updates a second: 28/s was the lowest 30 s rate recorded on BTCUSDT, 124/s in the busy hour; fewer means a still book or a stalled feed.'),

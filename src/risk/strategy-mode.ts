@@ -1,0 +1,436 @@
+/**
+ * Strategy modes from market activity: the trade rate, quote rate, mean quoted spread and
+ * realised volatility over a rolling window of the event stream, mapped to quiet / normal /
+ * active / aggressive with separate enter and exit thresholds per mode (hysteresis), a minimum
+ * dwell time between changes, and an optional UTC schedule that forces, caps or floors the mode.
+ *
+ * Why modes: an order-flow edge lives in a liquid, moving market; in a thin one spread and
+ * impact eat it, in a liquidation cascade the flow is forced and runs over it. Why hysteresis
+ * and dwell: a measure hovering at one threshold would otherwise switch the mode on every
+ * evaluation, and with it what the risk rules let through.
+ *
+ * The thresholds and their reasons (measured on the real USD-M captures) are in
+ * `core/config/strategy-mode.ts`.
+ *
+ * @see Schmitt trigger (separate on and off thresholds) — the same idea applied to a regime.
+ * @see Easley, López de Prado & O'Hara (2012), "Flow Toxicity and Liquidity in a High-Frequency World" (activity-dependent risk of flow).
+ */
+import { DAY_MS } from '../core/time.js';
+import {
+  parseScheduleWindow,
+  StrategyModeSection,
+  type ScheduleWindow,
+  type StrategyMode,
+  type StrategyModeConfig,
+  type StrategyModeConfigInput,
+} from '../core/config/strategy-mode.js';
+import { annualise } from './volatility.js';
+
+export { STRATEGY_MODES, type StrategyMode } from '../core/config/strategy-mode.js';
+
+/**
+ * The least of an event the manager reads: its kind and exchange time, and for a quote the best
+ * bid and ask. `TradeEvent`, `QuoteEvent` and the other `MarketEvent`s satisfy it; so does one
+ * reused scratch object. Kinds other than trade and quote only move the clock.
+ */
+export interface ActivityInput {
+  type: string;
+  ts: number;
+  bidPrice?: number;
+  askPrice?: number;
+}
+
+/** The measures over the window at an evaluation; `null` where there was nothing to measure. */
+export interface ActivityMetrics {
+  /** Trades a second. */
+  trade_rate: number;
+  /** Best bid/ask updates a second. */
+  quote_rate: number;
+  /** Mean quoted spread over the window's quotes, bps of the mid. */
+  spread_bps: number | null;
+  /** Annualised realised volatility of the mid's `step_sec` log returns over the window. */
+  vol: number | null;
+}
+
+/** A mode change. */
+export interface ModeChange {
+  /** The evaluation time (a multiple of `step_sec`, exchange ms) at which the mode changed. */
+  ts: number;
+  from: StrategyMode;
+  to: StrategyMode;
+  /** Which measure crossed which threshold, and schedule windows that applied. */
+  reasons: string[];
+  metrics: ActivityMetrics;
+}
+
+/** Receives each mode change. */
+export type ModeListener = (change: ModeChange) => void;
+
+const RANK: Record<StrategyMode, number> = { quiet: 0, normal: 1, active: 2, aggressive: 3 };
+
+type Upper = 'active' | 'aggressive';
+
+/**
+ * Market activity to strategy mode, streaming, for one symbol (feed one manager per symbol).
+ *
+ * Events are counted into buckets of `step_sec` in preallocated typed arrays (no allocation
+ * per event). At each step boundary the last `window_sec` of completed buckets are summed
+ * (O(window/step) per step, exact, so nothing drifts) and the mode is judged:
+ * - quiet is entered when any quiet measure is past its enter threshold (trade or quote rate
+ *   below, spread above) and left only when every one is back past its exit threshold;
+ * - active and aggressive are entered when any of their measures (trade rate, quote rate,
+ *   volatility) reaches its enter threshold and left only when all are below their exit ones;
+ *   quiet is judged first, then aggressive, then active, else normal;
+ * - schedule windows then force, cap or floor the result;
+ * - a change happens only if `min_dwell_sec` has passed since the last one (from the start of
+ *   the stream a change may come as soon as the window is full).
+ *
+ * Until a full window has been seen (the first, partial bucket not counted) the mode is
+ * `initial`. A `ts` that goes back is taken as the latest one seen; an event with a non-finite
+ * `ts` is ignored. With `enabled: false` the mode stays normal.
+ *
+ * @example
+ * const modes = new StrategyModeManager();
+ * modes.onChange((c) => console.log(c.ts, c.from, '→', c.to, c.reasons.join('; ')));
+ * for (const e of events) modes.update(e); // e: TradeEvent | QuoteEvent | …
+ * modes.mode; // 'normal' | 'active' | …
+ */
+export class StrategyModeManager {
+  readonly config: StrategyModeConfig;
+  private readonly stepMs: number;
+  private readonly nWin: number;
+  private readonly windowSec: number;
+  private readonly dwellMs: number;
+  private readonly schedule: ScheduleWindow[];
+  // ring of nWin + 1 buckets: the window's completed buckets and the current one
+  private readonly trades: Float64Array;
+  private readonly quotes: Float64Array;
+  private readonly spreadSum: Float64Array;
+  private readonly spreadN: Float64Array;
+  private readonly retSq: Float64Array;
+  private readonly retN: Float64Array;
+  private cur = NaN;
+  private first = NaN;
+  private lastTs = -Infinity;
+  private lastMid = NaN;
+  private endMid = NaN;
+  private current: StrategyMode;
+  private lastChange = -Infinity;
+  private ready = false;
+  private m: ActivityMetrics = { trade_rate: NaN, quote_rate: NaN, spread_bps: null, vol: null };
+  private readonly log: ModeChange[] = [];
+  private logStart = 0;
+  private count = 0;
+  private readonly listeners: ModeListener[] = [];
+
+  constructor(config: StrategyModeConfigInput = {}) {
+    this.config = StrategyModeSection.parse(config);
+    const c = this.config;
+    this.stepMs = c.step_sec * 1000;
+    this.nWin = Math.max(1, Math.ceil(c.window_sec / c.step_sec));
+    this.windowSec = this.nWin * c.step_sec;
+    this.dwellMs = c.min_dwell_sec * 1000;
+    this.schedule = c.schedule.map((t) => parseScheduleWindow(t)!);
+    const n = this.nWin + 1;
+    this.trades = new Float64Array(n);
+    this.quotes = new Float64Array(n);
+    this.spreadSum = new Float64Array(n);
+    this.spreadN = new Float64Array(n);
+    this.retSq = new Float64Array(n);
+    this.retN = new Float64Array(n);
+    this.current = c.enabled ? c.initial : 'normal';
+  }
+
+  /** Listen to mode changes; returns a function that stops listening. */
+  onChange(listener: ModeListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  /** Feed one event; returns the mode after it. */
+  update(e: ActivityInput): StrategyMode {
+    if (!this.config.enabled) return this.current;
+    if (!this.clock(e.ts)) return this.current;
+    const slot = this.cur % this.trades.length;
+    if (e.type === 'trade') this.trades[slot]!++;
+    else if (e.type === 'quote') {
+      this.quotes[slot]!++;
+      const bid = e.bidPrice!;
+      const ask = e.askPrice!;
+      if (bid > 0 && ask >= bid && Number.isFinite(ask)) {
+        const mid = (bid + ask) / 2;
+        this.spreadSum[slot]! += ((ask - bid) / mid) * 1e4;
+        this.spreadN[slot]!++;
+        this.lastMid = mid;
+      }
+    }
+    return this.current;
+  }
+
+  /** Move the clock to `ts` with no event (a timer), so silence is seen as silence. Returns the mode. */
+  advance(ts: number): StrategyMode {
+    if (this.config.enabled && this.cur === this.cur) this.clock(ts);
+    return this.current;
+  }
+
+  /** The current mode. */
+  get mode(): StrategyMode {
+    return this.current;
+  }
+
+  /** True once a full window has been measured. */
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  /** The measures of the latest evaluation (a copy). */
+  get metrics(): ActivityMetrics {
+    return { ...this.m };
+  }
+
+  /** Mode changes so far, oldest first, at most `log_size` (the latest). */
+  get changes(): ModeChange[] {
+    return [...this.log.slice(this.logStart), ...this.log.slice(0, this.logStart)];
+  }
+
+  /** Mode changes since the start, the log's bound notwithstanding. */
+  get changeCount(): number {
+    return this.count;
+  }
+
+  reset(): void {
+    for (const a of [this.trades, this.quotes, this.spreadSum, this.spreadN, this.retSq, this.retN]) a.fill(0);
+    this.cur = NaN;
+    this.first = NaN;
+    this.lastTs = -Infinity;
+    this.lastMid = NaN;
+    this.endMid = NaN;
+    this.current = this.config.enabled ? this.config.initial : 'normal';
+    this.lastChange = -Infinity;
+    this.ready = false;
+    this.m = { trade_rate: NaN, quote_rate: NaN, spread_bps: null, vol: null };
+    this.log.length = 0;
+    this.logStart = 0;
+    this.count = 0;
+  }
+
+  /** Bring the buckets up to `ts`; false when `ts` is unusable. */
+  private clock(ts: number): boolean {
+    if (!Number.isFinite(ts)) return false;
+    if (ts < this.lastTs) ts = this.lastTs;
+    this.lastTs = ts;
+    const b = Math.floor(ts / this.stepMs);
+    if (this.cur !== this.cur) {
+      this.cur = b;
+      this.first = b;
+      this.clearSlot(b);
+      return true;
+    }
+    if (b > this.cur) this.roll(b);
+    return true;
+  }
+
+  private clearSlot(bucket: number): void {
+    const s = bucket % this.trades.length;
+    this.trades[s] = 0;
+    this.quotes[s] = 0;
+    this.spreadSum[s] = 0;
+    this.spreadN[s] = 0;
+    this.retSq[s] = 0;
+    this.retN[s] = 0;
+  }
+
+  /** Close the current bucket's return (mid at its end against the previous end). */
+  private closeReturn(bucket: number): void {
+    const s = bucket % this.trades.length;
+    const prev = this.endMid;
+    const mid = this.lastMid;
+    if (prev === prev && mid === mid) {
+      const r = Math.log(mid / prev);
+      this.retSq[s] = r * r;
+      this.retN[s] = 1;
+    }
+    this.endMid = mid;
+  }
+
+  private roll(b: number): void {
+    this.closeReturn(this.cur);
+    // buckets with no event: cleared, and a zero return each (the mid did not move); only the
+    // last ring's worth matter
+    const from = Math.max(this.cur + 1, b - this.trades.length);
+    for (let j = from; j < b; j++) {
+      this.clearSlot(j);
+      this.closeReturn(j);
+    }
+    this.clearSlot(b);
+    this.cur = b;
+    this.evaluate(b * this.stepMs);
+  }
+
+  private evaluate(t: number): void {
+    const b = this.cur;
+    if (b - this.first - 1 < this.nWin) return;
+    this.ready = true;
+    let tr = 0;
+    let qr = 0;
+    let ss = 0;
+    let sn = 0;
+    let rs = 0;
+    let rn = 0;
+    const len = this.trades.length;
+    for (let j = b - this.nWin; j < b; j++) {
+      const s = j % len;
+      tr += this.trades[s]!;
+      qr += this.quotes[s]!;
+      ss += this.spreadSum[s]!;
+      sn += this.spreadN[s]!;
+      rs += this.retSq[s]!;
+      rn += this.retN[s]!;
+    }
+    const m = this.m;
+    m.trade_rate = tr / this.windowSec;
+    m.quote_rate = qr / this.windowSec;
+    m.spread_bps = sn > 0 ? ss / sn : null;
+    m.vol = rn > 0 ? annualise(Math.sqrt(rs / rn), this.config.step_sec) : null;
+    const target = this.judge(this.current, t, null);
+    if (target === this.current || t - this.lastChange < this.dwellMs) return;
+    const reasons: string[] = [];
+    this.judge(this.current, t, reasons);
+    const change: ModeChange = { ts: t, from: this.current, to: target, reasons, metrics: { ...m } };
+    this.current = target;
+    this.lastChange = t;
+    this.record(change);
+    for (const l of this.listeners) l(change);
+  }
+
+  private record(change: ModeChange): void {
+    this.count++;
+    const size = this.config.log_size;
+    if (this.log.length < size) this.log.push(change);
+    else {
+      this.log[this.logStart] = change;
+      this.logStart = (this.logStart + 1) % size;
+    }
+  }
+
+  /** The mode the measures and the schedule ask for; with `reasons`, also says why it differs from `mode`. */
+  private judge(mode: StrategyMode, t: number, reasons: string[] | null): StrategyMode {
+    let activity: StrategyMode;
+    if (mode === 'quiet' ? this.quietHolds('exit') : this.quietHolds('enter')) activity = 'quiet';
+    else if (RANK[mode] >= 3 ? this.upperHolds('aggressive', 'exit') : this.upperHolds('aggressive', 'enter')) activity = 'aggressive';
+    else if (RANK[mode] >= 2 ? this.upperHolds('active', 'exit') : this.upperHolds('active', 'enter')) activity = 'active';
+    else activity = 'normal';
+    if (reasons && activity !== mode) {
+      if (mode === 'quiet') this.explain('quiet', 'exit', reasons);
+      else if (activity !== 'quiet' && RANK[activity] < RANK[mode]) {
+        // fell down the ladder: every upper mode passed on the way lost all its measures
+        if (mode === 'aggressive') this.explain('aggressive', 'exit', reasons);
+        if (activity === 'normal') this.explain('active', 'exit', reasons);
+      }
+      if (activity === 'quiet' || RANK[activity] > RANK[mode]) {
+        if (activity !== 'normal') this.explain(activity as Exclude<StrategyMode, 'normal'>, 'enter', reasons);
+      }
+    }
+    return this.schedule.length ? this.applySchedule(activity, t, reasons) : activity;
+  }
+
+  private applySchedule(target: StrategyMode, t: number, reasons: string[] | null): StrategyMode {
+    const sec = (((t % DAY_MS) + DAY_MS) % DAY_MS) / 1000;
+    let forced: StrategyMode | null = null;
+    let out = target;
+    for (const w of this.schedule) {
+      const inside = w.startSec < w.endSec ? sec >= w.startSec && sec < w.endSec : sec >= w.startSec || sec < w.endSec;
+      if (!inside) continue;
+      if (w.action === 'force') {
+        if (forced === null) {
+          forced = w.mode;
+          reasons?.push(`schedule '${w.text}'`);
+        }
+      } else if (w.action === 'cap' && RANK[out] > RANK[w.mode]) {
+        out = w.mode;
+        reasons?.push(`schedule '${w.text}'`);
+      } else if (w.action === 'floor' && RANK[out] < RANK[w.mode]) {
+        out = w.mode;
+        reasons?.push(`schedule '${w.text}'`);
+      }
+    }
+    return forced ?? out;
+  }
+
+  /** Quiet's test: `enter` — any measure past its enter threshold; `exit` — any still past its exit one (so it stays). */
+  private quietHolds(side: 'enter' | 'exit'): boolean {
+    const c = this.config;
+    const m = this.m;
+    const tr = side === 'enter' ? c.quiet_enter_trade_rate : c.quiet_exit_trade_rate;
+    const qr = side === 'enter' ? c.quiet_enter_quote_rate : c.quiet_exit_quote_rate;
+    const sp = side === 'enter' ? c.quiet_enter_spread_bps : c.quiet_exit_spread_bps;
+    return (tr > 0 && m.trade_rate < tr) || (qr > 0 && m.quote_rate < qr) || (sp > 0 && m.spread_bps !== null && m.spread_bps > sp);
+  }
+
+  /** An upper mode's test: `enter` — any measure at or above its enter threshold; `exit` — any still at or above its exit one. */
+  private upperHolds(mode: Upper, side: 'enter' | 'exit'): boolean {
+    const m = this.m;
+    const [tr, qr, v] = this.upperThresholds(mode, side);
+    return (tr > 0 && m.trade_rate >= tr) || (qr > 0 && m.quote_rate >= qr) || (v > 0 && m.vol !== null && m.vol >= v);
+  }
+
+  private upperThresholds(mode: Upper, side: 'enter' | 'exit'): [number, number, number] {
+    const c = this.config as unknown as Record<string, number>;
+    return [c[`${mode}_${side}_trade_rate`]!, c[`${mode}_${side}_quote_rate`]!, c[`${mode}_${side}_vol`]!];
+  }
+
+  /**
+   * The measures behind a move: for `enter`, those past the mode's enter thresholds; for `exit`,
+   * every measure back inside its exit threshold (all must be, for the mode to be left).
+   */
+  private explain(mode: Exclude<StrategyMode, 'normal'>, side: 'enter' | 'exit', out: string[]): void {
+    const m = this.m;
+    const c = this.config as unknown as Record<string, number>;
+    const k = (name: string): [string, number] => {
+      const key = `${mode}_${side}_${name}`;
+      return [key, c[key]!];
+    };
+    const say = (measure: string, value: number | null, op: string, key: string, threshold: number): void => {
+      out.push(`${measure} ${value === null ? 'none' : fmt(value)} ${op} ${key} ${threshold}`);
+    };
+    if (mode === 'quiet') {
+      const [tk, t] = k('trade_rate');
+      const [qk, q] = k('quote_rate');
+      const [sk, s] = k('spread_bps');
+      if (side === 'enter') {
+        if (t > 0 && m.trade_rate < t) say('trade_rate', m.trade_rate, '<', tk, t);
+        if (q > 0 && m.quote_rate < q) say('quote_rate', m.quote_rate, '<', qk, q);
+        if (s > 0 && m.spread_bps !== null && m.spread_bps > s) say('spread_bps', m.spread_bps, '>', sk, s);
+      } else {
+        if (t > 0) say('trade_rate', m.trade_rate, '>=', tk, t);
+        if (q > 0) say('quote_rate', m.quote_rate, '>=', qk, q);
+        if (s > 0) say('spread_bps', m.spread_bps, '<=', sk, s);
+      }
+      return;
+    }
+    const [tk, t] = k('trade_rate');
+    const [qk, q] = k('quote_rate');
+    const [vk, v] = k('vol');
+    if (side === 'enter') {
+      if (t > 0 && m.trade_rate >= t) say('trade_rate', m.trade_rate, '>=', tk, t);
+      if (q > 0 && m.quote_rate >= q) say('quote_rate', m.quote_rate, '>=', qk, q);
+      if (v > 0 && m.vol !== null && m.vol >= v) say('vol', m.vol, '>=', vk, v);
+    } else {
+      if (t > 0) say('trade_rate', m.trade_rate, '<', tk, t);
+      if (q > 0) say('quote_rate', m.quote_rate, '<', qk, q);
+      if (v > 0) say('vol', m.vol, '<', vk, v);
+    }
+  }
+}
+
+function fmt(x: number): string {
+  return Number(x.toPrecision(4)).toString();
+}
+
+/** Modes ordered least to most active, with their rank (quiet 0 … aggressive 3). */
+export function modeRank(mode: StrategyMode): number {
+  return RANK[mode];
+}
