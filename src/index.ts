@@ -7,3 +7,4 @@
  */
 export * from './core/index.js';
 export * from './microstructure/index.js';
+export * from './risk/index.js';
