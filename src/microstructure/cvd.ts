@@ -94,6 +94,8 @@ export class CvdKernel {
   private rq: Float64Array;
   private head = 0;
   private len = 0;
+  /** One-row columns for {@link step}. */
+  private readonly row = { ts: new Float64Array(1), price: new Float64Array(1), qty: new Float64Array(1) };
 
   constructor(options: CvdOptions = {}) {
     const reset = options.reset ?? 'none';
@@ -153,6 +155,20 @@ export class CvdKernel {
 
   /** One trade. `sign` is +1 (aggressor bought) or −1; `counts` is false for a non-market print. */
   step(ts: number, price: number, qty: number, sign: number, counts: boolean): void {
+    const r = this.row;
+    r.ts[0] = ts;
+    r.price[0] = price;
+    r.qty[0] = qty;
+    this.stepAt(r.ts, r.price, r.qty, 0, sign, counts);
+  }
+
+  /**
+   * The trade in row `j` of columns, the step both faces run ({@link step} through a one-row
+   * column). It takes the row, not its numbers, and keeps its arithmetic inline: a call that V8
+   * does not inline passes doubles boxed, an allocation each.
+   */
+  stepAt(tsCol: Float64Array, priceCol: Float64Array, qtyCol: Float64Array, j: number, sign: number, counts: boolean): void {
+    let ts = tsCol[j]!;
     this.seen++;
     const mode = this.mode;
     if (mode === PERIOD) {
@@ -162,19 +178,34 @@ export class CvdKernel {
       if (ts > this.lastTs) this.lastTs = ts;
       if (this.firstTs !== this.firstTs && this.lastTs > -Infinity) this.firstTs = this.lastTs;
       ts = this.lastTs;
-      this.evictBefore(ts - this.span);
+      if (this.len > 0) {
+        const cut = ts - this.span;
+        while (this.len > 0 && this.rts[this.head]! <= cut) this.removeFront();
+        if (this.len === 0) this.zero();
+      }
     }
     if (!counts) return;
     this.counted++;
-    const b = sign * qty;
-    const q = b * price;
-    if (mode === EVENTS) {
-      if (this.len === this.span) this.removeFront();
-      this.pushBack(ts, b, q);
-    } else if (mode === TIME) {
-      this.pushBack(ts, b, q);
+    const b = sign * qtyCol[j]!;
+    const q = b * priceCol[j]!;
+    if (mode === EVENTS || mode === TIME) {
+      if (mode === EVENTS && this.len === this.span) this.removeFront();
+      if (this.len === this.rts.length) this.grow();
+      let i = this.head + this.len;
+      if (i >= this.rts.length) i -= this.rts.length;
+      this.rts[i] = ts;
+      this.rb[i] = b;
+      this.rq[i] = q;
+      this.len++;
     }
-    this.add(b, q);
+    let s = this.sb;
+    let t = s + b;
+    this.cb += Math.abs(s) >= Math.abs(b) ? s - t + b : b - t + s;
+    this.sb = t;
+    s = this.sq;
+    t = s + q;
+    this.cq += Math.abs(s) >= Math.abs(q) ? s - t + q : q - t + s;
+    this.sq = t;
   }
 
   reset(): void {
@@ -195,7 +226,10 @@ export class CvdKernel {
     this.cq = 0;
   }
 
-  private add(b: number, q: number): void {
+  private removeFront(): void {
+    const h = this.head;
+    const b = -this.rb[h]!;
+    const q = -this.rq[h]!;
     let s = this.sb;
     let t = s + b;
     this.cb += Math.abs(s) >= Math.abs(b) ? s - t + b : b - t + s;
@@ -204,29 +238,8 @@ export class CvdKernel {
     t = s + q;
     this.cq += Math.abs(s) >= Math.abs(q) ? s - t + q : q - t + s;
     this.sq = t;
-  }
-
-  private removeFront(): void {
-    const h = this.head;
-    this.add(-this.rb[h]!, -this.rq[h]!);
     this.head = h + 1 === this.rts.length ? 0 : h + 1;
     this.len--;
-  }
-
-  private evictBefore(cut: number): void {
-    if (this.len === 0) return;
-    while (this.len > 0 && this.rts[this.head]! <= cut) this.removeFront();
-    if (this.len === 0) this.zero();
-  }
-
-  private pushBack(ts: number, b: number, q: number): void {
-    if (this.len === this.rts.length) this.grow();
-    let i = this.head + this.len;
-    if (i >= this.rts.length) i -= this.rts.length;
-    this.rts[i] = ts;
-    this.rb[i] = b;
-    this.rq[i] = q;
-    this.len++;
   }
 
   private grow(): void {
@@ -322,7 +335,7 @@ function cvdKernelLoop(k: CvdKernel, t: TradeColumns, out: CvdColumns, n: number
   const ob = out.base;
   const oq = out.quote;
   for (let i = 0; i < n; i++) {
-    k.step(ts[i]!, price[i]!, qty[i]!, side[i]!, market === undefined || market[i] === 1);
+    k.stepAt(ts, price, qty, i, side[i]!, market === undefined || market[i] === 1);
     if (k.ready) {
       ob[i] = k.base;
       oq[i] = k.quote;

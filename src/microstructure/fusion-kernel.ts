@@ -272,7 +272,7 @@ export class FusionKernel {
       const counts = market === undefined || market[j] === 1;
       const sign = side[j]!;
       const qj = qty[j]!;
-      k.step(ts, price[j]!, qj, sign, counts);
+      k.stepAt(tts, price, qty, j, sign, counts);
       tz[j - j0] = -1;
       if (counts) {
         const b = sign * qj;
@@ -326,7 +326,8 @@ export class FusionKernel {
         ts = qts[i]!;
         const x = acc[i - i0]!;
         if (x !== SKIPPED) {
-          if (sampling) {
+          // sample() acts only when an interval closes: call it then, not with every event's ts
+          if (sampling && !(ts < this.bucketEnd)) {
             this.cumFlow = cumFlow;
             this.sample(ts);
           }
@@ -341,7 +342,7 @@ export class FusionKernel {
         i++;
       } else {
         ts = tts[j]!;
-        if (sampling) {
+        if (sampling && !(ts < this.bucketEnd)) {
           this.cumFlow = cumFlow;
           this.sample(ts);
         }
@@ -350,12 +351,17 @@ export class FusionKernel {
         if (y >= 0) zcv = zc[y]!;
         j++;
       }
-      if (sampling) this.report(ts);
+      if (sampling) {
+        // report(ts), inline: a call V8 does not inline would box ts
+        const d = this.latest;
+        this.div = d !== null && ts - d.knownTs <= this.ttl ? d : null;
+      }
       oTs[r] = ts;
       if (zo !== zo || zcv !== zcv) {
         oZo[r] = NaN;
         oZc[r] = NaN;
         oScore[r] = NaN;
+        oSide[r] = 0;
         oCons[r] = NaN;
         oDiv[r] = -1;
         continue;

@@ -35,6 +35,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { f64Column } from '../core/batch.js';
 import { UserInputError } from '../core/errors.js';
 import type { StreamingCalculator, TopOfBook } from './calculator.js';
+import { KERNEL_BLOCK } from './kernel-block.js';
 import { ofiRun, ofiStep, OfiState, type OfiColumns, type OfiOptions } from './ofi-kernel.js';
 
 export type { OfiAggregationOptions, OfiSum } from './ofi-aggregate.js';
@@ -104,7 +105,7 @@ export function ofi(columns: OfiColumns, options: OfiOptions = {}, out?: Float64
   checkColumns(columns, n, st.timed);
   const o = out ?? new Float64Array(n);
   if (o.length < n) throw new UserInputError(`out: holds ${o.length} values, the input ${n}`, 'E_OPTION');
-  ofiRun(st, columns, o, 0, n);
+  for (let a = 0; a < n; a += KERNEL_BLOCK) ofiRun(st, columns, o, a, Math.min(n, a + KERNEL_BLOCK));
   return o;
 }
 

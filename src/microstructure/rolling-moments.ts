@@ -92,6 +92,8 @@ export class RollingMomentsState {
   clamped = 0;
   /** Non-finite inputs skipped. */
   skipped = 0;
+  /** The kernel's running doubles within a call (see `momentsRun`). */
+  readonly acc = new Float64Array(6);
 
   constructor(kind: MomentsKind, options: RollingZScoreOptions) {
     const c = resolveMoments(kind, options);
@@ -203,27 +205,20 @@ function recompute(st: RollingMomentsState): void {
   st.c2 = c2;
 }
 
-/** Set by {@link evaluate} when the sums must be re-centred before it can answer. */
-let recentreNeeded = false;
-
 /**
- * The statistic of the window held in the sums (`n` ≥ 1 points), for input x. When the mean
- * has drifted so far from the shift that the variance would lose more than 20 bits, it sets
- * `recentreNeeded` instead (unless `mayRecentre` is false) and the caller re-centres and asks again.
+ * The statistic of the window held in the sums (`n` ≥ 1 points), for input x, without
+ * re-centring: for reading a state ({@link momentsSnapshot}). The kernel has the same arithmetic
+ * written out in its loop, where a call would box every double argument and the result (V8
+ * passes them tagged unless it inlines the call, and whether it does varies from run to run).
  */
-function evaluate(what: number, x: number, n: number, shift: number, s1: number, c1: number, s2: number, c2: number, ddof: number, mayRecentre: boolean): number {
+function evaluate(what: number, x: number, n: number, shift: number, s1: number, c1: number, s2: number, c2: number, ddof: number): number {
   const S1 = s1 + c1;
   const off = S1 / n;
   if (what === OUT_MEAN) return shift + off;
   const S2 = s2 + c2;
   const m2 = S2 - (S1 * S1) / n;
-  if (mayRecentre && off * off * n > RECENTRE * m2 && Math.abs(off) > SHIFT_ROUNDING * Math.abs(shift)) {
-    recentreNeeded = true;
-    return NaN;
-  }
   const sd = m2 <= S2 * VAR_NOISE ? 0 : Math.sqrt(m2 / (n - ddof));
   if (what === OUT_STD) return sd;
-  // A window without dispersion has nothing to be surprised against: z = 0 (read `std` to tell).
   return sd > 0 ? (x - (shift + off)) / sd : 0;
 }
 
@@ -247,15 +242,19 @@ export function momentsRun(st: RollingMomentsState, values: Float64Array, ts: Fl
   let cap = vals.length;
   let head = st.head;
   let count = st.count;
-  let lastTs = st.lastTs;
-  let shift = st.shift;
-  let s1 = st.s1;
-  let c1 = st.c1;
-  let s2 = st.s2;
-  let c2 = st.c2;
   let since = st.sinceExact;
   let clamped = st.clamped;
   let skipped = st.skipped;
+  // The running doubles go from one row to the next through a typed array, not as loop-carried
+  // locals: when V8 enters this loop by on-stack replacement (after a deoptimisation, say), it
+  // keeps loop-carried doubles boxed, a heap number per row each; a typed array holds them raw.
+  const acc = st.acc;
+  acc[0] = st.shift;
+  acc[1] = st.s1;
+  acc[2] = st.c1;
+  acc[3] = st.s2;
+  acc[4] = st.c2;
+  acc[5] = st.lastTs;
   for (let i = from; i < to; i++) {
     const x = values[i]!;
     if (x - x !== 0) {
@@ -263,6 +262,12 @@ export function momentsRun(st: RollingMomentsState, values: Float64Array, ts: Fl
       out[i] = NaN;
       continue;
     }
+    let shift: number = acc[0]!;
+    let s1: number = acc[1]!;
+    let c1: number = acc[2]!;
+    let s2: number = acc[3]!;
+    let c2: number = acc[4]!;
+    let lastTs: number = acc[5]!;
     let t = 0;
     if (timed) {
       t = ts![i]!;
@@ -293,19 +298,32 @@ export function momentsRun(st: RollingMomentsState, values: Float64Array, ts: Fl
     }
     let v = NaN;
     if (prior && count >= minP) {
-      v = evaluate(what, x, count, shift, s1, c1, s2, c2, ddof, true);
-      if (recentreNeeded) {
-        recentreNeeded = false;
-        st.head = head;
-        st.count = count;
-        recompute(st);
-        since = 0;
-        shift = st.shift;
-        s1 = st.s1;
-        c1 = st.c1;
-        s2 = st.s2;
-        c2 = st.c2;
-        v = evaluate(what, x, count, shift, s1, c1, s2, c2, ddof, false);
+      // the statistic of the window as it stands (inline: see evaluate)
+      let S1 = s1 + c1;
+      let off = S1 / count;
+      if (what === OUT_MEAN) v = shift + off;
+      else {
+        let S2 = s2 + c2;
+        let m2 = S2 - (S1 * S1) / count;
+        if (off * off * count > RECENTRE * m2 && Math.abs(off) > SHIFT_ROUNDING * Math.abs(shift)) {
+          // the mean drifted too far from the shift: re-centre, then read again
+          st.head = head;
+          st.count = count;
+          recompute(st);
+          since = 0;
+          shift = st.shift;
+          s1 = st.s1;
+          c1 = st.c1;
+          s2 = st.s2;
+          c2 = st.c2;
+          S1 = s1 + c1;
+          off = S1 / count;
+          S2 = s2 + c2;
+          m2 = S2 - (S1 * S1) / count;
+        }
+        const sd = m2 <= S2 * VAR_NOISE ? 0 : Math.sqrt(m2 / (count - ddof));
+        // A window without dispersion has nothing to be surprised against: z = 0 (read `std` to tell).
+        v = what === OUT_STD ? sd : sd > 0 ? (x - (shift + off)) / sd : 0;
       }
     }
     // admit x
@@ -367,31 +385,50 @@ export function momentsRun(st: RollingMomentsState, values: Float64Array, ts: Fl
       c2 = st.c2;
     }
     if (!prior && count >= minP) {
-      v = evaluate(what, x, count, shift, s1, c1, s2, c2, ddof, true);
-      if (recentreNeeded) {
-        recentreNeeded = false;
-        st.head = head;
-        st.count = count;
-        recompute(st);
-        since = 0;
-        shift = st.shift;
-        s1 = st.s1;
-        c1 = st.c1;
-        s2 = st.s2;
-        c2 = st.c2;
-        v = evaluate(what, x, count, shift, s1, c1, s2, c2, ddof, false);
+      // the statistic of the window as it stands (inline: see evaluate)
+      let S1 = s1 + c1;
+      let off = S1 / count;
+      if (what === OUT_MEAN) v = shift + off;
+      else {
+        let S2 = s2 + c2;
+        let m2 = S2 - (S1 * S1) / count;
+        if (off * off * count > RECENTRE * m2 && Math.abs(off) > SHIFT_ROUNDING * Math.abs(shift)) {
+          // the mean drifted too far from the shift: re-centre, then read again
+          st.head = head;
+          st.count = count;
+          recompute(st);
+          since = 0;
+          shift = st.shift;
+          s1 = st.s1;
+          c1 = st.c1;
+          s2 = st.s2;
+          c2 = st.c2;
+          S1 = s1 + c1;
+          off = S1 / count;
+          S2 = s2 + c2;
+          m2 = S2 - (S1 * S1) / count;
+        }
+        const sd = m2 <= S2 * VAR_NOISE ? 0 : Math.sqrt(m2 / (count - ddof));
+        // A window without dispersion has nothing to be surprised against: z = 0 (read `std` to tell).
+        v = what === OUT_STD ? sd : sd > 0 ? (x - (shift + off)) / sd : 0;
       }
     }
+    acc[0] = shift;
+    acc[1] = s1;
+    acc[2] = c1;
+    acc[3] = s2;
+    acc[4] = c2;
+    acc[5] = lastTs;
     out[i] = v;
   }
   st.head = head;
   st.count = count;
-  st.lastTs = lastTs;
-  st.shift = shift;
-  st.s1 = s1;
-  st.c1 = c1;
-  st.s2 = s2;
-  st.c2 = c2;
+  st.shift = acc[0]!;
+  st.s1 = acc[1]!;
+  st.c1 = acc[2]!;
+  st.s2 = acc[3]!;
+  st.c2 = acc[4]!;
+  st.lastTs = acc[5]!;
   st.sinceExact = since;
   st.clamped = clamped;
   st.skipped = skipped;
@@ -401,7 +438,7 @@ export function momentsRun(st: RollingMomentsState, values: Float64Array, ts: Fl
 export function momentsSnapshot(st: RollingMomentsState): { count: number; mean: number; std: number } {
   const n = st.count;
   if (n < st.minPeriods || n === 0) return { count: n, mean: NaN, std: NaN };
-  const mean = evaluate(OUT_MEAN, 0, n, st.shift, st.s1, st.c1, st.s2, st.c2, st.ddof, false);
-  const std = evaluate(OUT_STD, 0, n, st.shift, st.s1, st.c1, st.s2, st.c2, st.ddof, false);
+  const mean = evaluate(OUT_MEAN, 0, n, st.shift, st.s1, st.c1, st.s2, st.c2, st.ddof);
+  const std = evaluate(OUT_STD, 0, n, st.shift, st.s1, st.c1, st.s2, st.c2, st.ddof);
   return { count: n, mean, std };
 }

@@ -22,6 +22,7 @@
  */
 import { UserInputError } from '../core/errors.js';
 import type { StreamingCalculator } from './calculator.js';
+import { KERNEL_BLOCK } from './kernel-block.js';
 import {
   momentsRun,
   RollingMomentsState,
@@ -124,21 +125,21 @@ function prepare(kind: MomentsKind, values: Float64Array, options: RollingZScore
  */
 export function rollingMean(values: Float64Array, options: RollingOptions, out?: Float64Array, ts?: Float64Array, state?: RollingMomentsState): Float64Array {
   const { st, o, n } = prepare('mean', values, options, out, ts, state);
-  momentsRun(st, values, ts, o, 0, n);
+  for (let a = 0; a < n; a += KERNEL_BLOCK) momentsRun(st, values, ts, o, a, Math.min(n, a + KERNEL_BLOCK));
   return o;
 }
 
 /** Rolling standard deviation of a column into `out` (`NaN` while warming up), continuing `state` when given. */
 export function rollingStd(values: Float64Array, options: RollingStdOptions, out?: Float64Array, ts?: Float64Array, state?: RollingMomentsState): Float64Array {
   const { st, o, n } = prepare('std', values, options, out, ts, state);
-  momentsRun(st, values, ts, o, 0, n);
+  for (let a = 0; a < n; a += KERNEL_BLOCK) momentsRun(st, values, ts, o, a, Math.min(n, a + KERNEL_BLOCK));
   return o;
 }
 
 /** Rolling z-score of a column into `out` (`NaN` while warming up), continuing `state` when given. */
 export function rollingZScore(values: Float64Array, options: RollingZScoreOptions, out?: Float64Array, ts?: Float64Array, state?: RollingMomentsState): Float64Array {
   const { st, o, n } = prepare('zscore', values, options, out, ts, state);
-  momentsRun(st, values, ts, o, 0, n);
+  for (let a = 0; a < n; a += KERNEL_BLOCK) momentsRun(st, values, ts, o, a, Math.min(n, a + KERNEL_BLOCK));
   return o;
 }
 
