@@ -14,6 +14,7 @@ import { DIVERGENCE_TYPES } from '../../microstructure/divergence.js';
 import { resolveOfiSum } from '../../microstructure/ofi-aggregate.js';
 import { RiskSection } from './risk.js';
 import { StrategyModeSection } from './strategy-mode.js';
+import { SignalSection } from '../../signals/config.js';
 
 /** Rows per dataset part at most (see `dataset.rotate_rows`). */
 export const DEFAULT_ROTATE_ROWS = 4_194_304;
@@ -169,6 +170,7 @@ export const ConfigSchema = z
     dataset: DatasetSection.prefault({}),
     dq: DqSection.prefault({}),
     features: FeaturesSection.prefault({}),
+    signal: SignalSection.prefault({}),
     strategy_mode: StrategyModeSection.prefault({}),
     risk: RiskSection.prefault({}),
   })
