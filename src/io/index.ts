@@ -21,6 +21,7 @@ export * from './detect.js';
 export * from './convert.js';
 export * from './config-file.js';
 export * from './sample.js';
+export * from './signal-sinks.js';
 export * from './ordered.js';
 export * from './event-runs.js';
 export * from './features-run.js';
