@@ -4,9 +4,21 @@
  * JSONL is the file every tool reads and diffs; SQLite is the one to query while the run is
  * still writing it; a live run usually keeps both.
  *
- * Determinism: the same signals give a byte-identical JSONL file (see `signalJsonLine`).
- * SQLite files are not compared byte for byte (page layout depends on the library and on
- * when checkpoints ran), only their rows, which equal the JSONL file's.
+ * Determinism: the same signals give a byte-identical JSONL file (see `signalJsonLine`),
+ * whatever the flush schedule. SQLite files are not compared byte for byte (page layout
+ * depends on the library and on when checkpoints ran), only their rows, which equal the JSONL
+ * file's.
+ *
+ * After a crash (the process killed, even with SIGKILL, at any point), for signals written
+ * in order s0, s1, …:
+ * - each file is readable and holds a prefix s0..sk of what was written: the JSONL file with
+ *   at most a torn last line, which `readSignalsJsonl` skips and reports; the SQLite file
+ *   whole batches only (a batch is one transaction);
+ * - every signal of a flush that completed (`onFlush` was called) is in the file;
+ * - with `dual`, the JSONL prefix is at least as long as the SQLite one and at most one batch
+ *   (`flushEvery` signals) longer, and the two agree row for row on the common part.
+ * A power cut can lose more (nothing is fsync'd per batch); the SQLite file stays consistent.
+ * Signals still buffered when a process ends without `close()` are lost: close the sink.
  */
 import { mkdirSync } from 'node:fs';
 import { UserInputError } from '../core/errors.js';

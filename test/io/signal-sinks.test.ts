@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -67,6 +67,8 @@ describe('JSONL and SQLite hold the same rows', () => {
         expect(jsonl.torn).toBeNull();
         expect(sqlite, 'SQLite rows = JSONL rows').toEqual(jsonl.signals);
         expect(jsonl.signals, 'rows = the signals written, as stored').toEqual(signals.map((s) => asStored({ ...s, run_id: runId })));
+        // the hand-listed line is what JSON.stringify gives for the fields in SIGNAL_FIELDS order
+        for (const s of signals.slice(0, 200)) expect(signalJsonLine(s)).toBe(JSON.stringify(Object.fromEntries(SIGNAL_FIELDS.map((f) => [f, s[f]]))) + '\n');
       }),
       { numRuns: 2, seed: 20240808 },
     );
@@ -275,10 +277,39 @@ describe('a run killed with SIGKILL', () => {
     rmSync(script, { force: true });
   });
 
-  it('the io entry does not import better-sqlite3 at load (it loads where the package is missing)', () => {
-    const text = readFileSync(script, 'utf8');
-    expect(text).not.toMatch(/^\s*import[^;]*["']better-sqlite3["']/m);
-    expect(text).toMatch(/createRequire/);
+  it('ofi-backtest/io loads where better-sqlite3 is missing; the SQLite sink then says how to install it', async () => {
+    // the io entry, bundled as the package ships it (dependencies left to node_modules), run
+    // in a node whose require cannot find better-sqlite3
+    const entry = join(repo, '.tmp', `io-entry-${process.pid}.mjs`);
+    const hide = join(repo, '.tmp', `hide-sqlite-${process.pid}.cjs`);
+    const probe = join(repo, '.tmp', `probe-sqlite-${process.pid}.mjs`);
+    await build({ entryPoints: [join(repo, 'src/io/index.ts')], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: entry, logLevel: 'error' });
+    // a static import would go through the ESM resolver, which the hook below does not cover
+    expect(readFileSync(entry, 'utf8')).not.toMatch(/^\s*import[^;]*["']better-sqlite3["']/m);
+    writeFileSync(
+      hide,
+      `const Module = require('node:module');
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  if (request === 'better-sqlite3') throw Object.assign(new Error("Cannot find module 'better-sqlite3'"), { code: 'MODULE_NOT_FOUND' });
+  return resolve.call(this, request, ...rest);
+};
+`,
+    );
+    writeFileSync(
+      probe,
+      `const io = await import(${JSON.stringify(entry)});
+console.log(typeof io.openSignalSink, typeof io.readSignalsJsonl);
+const jsonl = io.openSignalSink('jsonl', process.argv[2], 'probe'); jsonl.close();
+try { io.openSignalSink('sqlite', process.argv[2], 'probe'); console.log('opened'); } catch (e) { console.log(e.message); }
+`,
+    );
+    try {
+      const out = execFileSync(process.execPath, ['--require', hide, probe, freshDir()], { cwd: repo, encoding: 'utf8' });
+      expect(out).toBe(`function function\n${SQLITE_MISSING}\n`);
+    } finally {
+      for (const f of [entry, hide, probe]) rmSync(f, { force: true });
+    }
   });
 
   interface Kill {
