@@ -122,7 +122,7 @@ export function stepLossWall(state: LossWallState | null | undefined, ts: number
 /** Why new risk is blocked, or `null` when it is not. */
 export function lossWallBlock(s: LossWallState): string | null {
   if (!s.breached) return null;
-  return `daily loss wall: day PnL ${round2(s.day_pnl)} reached the wall of −${round2(s.wall ?? 0)} on ${s.day}`;
+  return `daily loss wall: day PnL fell to ${round2(s.worst_pnl)} (wall −${round2(s.wall ?? 0)}) on ${s.day}`;
 }
 
 function round2(x: number): number {

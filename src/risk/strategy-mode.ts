@@ -299,6 +299,8 @@ export class StrategyModeManager {
     if (target === this.current || t - this.lastChange < this.dwellMs) return;
     const reasons: string[] = [];
     this.judge(this.current, t, reasons);
+    // thresholds turned off, or a schedule window that ended, leave nothing crossed to name
+    if (reasons.length === 0) reasons.push(`no schedule window applies; the measures give ${target}`);
     const change: ModeChange = { ts: t, from: this.current, to: target, reasons, metrics: { ...m } };
     this.current = target;
     this.lastChange = t;

@@ -6,12 +6,12 @@
  * The defaults were measured on the real Binance USD-M captures in `../shared/data/binance-ws/usdm`
  * over 30 s windows stepped by 1 s (`test/risk/strategy-mode.real.test.ts` prints them):
  *
- * | capture (UTC) | trades/s p5 · p50 · p95 · max | quotes/s p5 · p50 · p95 | mean spread, bps | 1 s vol (ann.) p50 · p95 |
+ * | capture (UTC) | trades/s p5 · p50 · p95 · max | quotes/s p5 · p50 · p95 · max | mean spread, bps | 1 s vol (ann.) p50 · p95 |
  * |---|---|---|---|---|
- * | BTCUSDT 2024-08-08 23:54–00:00 | 27 · 45 · 133 · 165 | 132 · 191 · 279 | 0.017–0.07 | 0.49 · 1.14 |
- * | ETHUSDT 2024-08-08 23:54–00:00 | 27 · 39 · 66 · 76 | 124 · 155 · 194 | 0.04–0.06 | 0.64 · 0.84 |
- * | BTCUSDT 2024-07-18 23:57–00:00 | 3 · 5.6 · 8.7 · 8.9 | 28 · 43 · 49 | 0.016 | 0.06 · 0.13 |
- * | BTCUSDT 2024-07-19 00:00–00:05 | 19 · 30 · 48 · 51 | 96 · 146 · 197 | 0.016–0.02 | 0.32 · 0.47 |
+ * | BTCUSDT 2024-08-08 23:54–00:00 | 27 · 45 · 136 · 163 | 133 · 192 · 279 · 302 | 0.017–0.077 | 0.49 · 1.14 |
+ * | ETHUSDT 2024-08-08 23:54–00:00 | 27 · 39 · 66 · 76 | 124 · 154 · 196 · 208 | 0.041–0.061 | 0.64 · 0.84 |
+ * | BTCUSDT 2024-07-18 23:57–00:00 | 3.1 · 5.6 · 8.6 · 9.3 | 28 · 43 · 49 · 56 | 0.016 | 0.06 · 0.13 |
+ * | BTCUSDT 2024-07-19 00:00–00:05 | 19 · 30 · 48 · 51 | 96 · 146 · 196 · 215 | 0.016–0.022 | 0.32 · 0.47 |
  *
  * With these defaults the August window (a busy hour four days after the 5 August 2024 crash)
  * is `normal`, except BTCUSDT's burst of 120–165 trades/s, `active` from 23:57:53 to 23:59:52
@@ -94,7 +94,7 @@ export const StrategyModeSection = z
       .min(2)
       .max(3600)
       .default(30)
-      .describe('Seconds of events each measure is taken over: 30 s holds about a thousand trades and five thousand quotes on BTCUSDT (measured 27–165 trades/s), enough for stable rates, and still sees a burst within half a minute.'),
+      .describe('Seconds of events each measure is taken over: 30 s holds about a thousand trades and five thousand quotes on BTCUSDT (measured 27–163 trades/s), enough for stable rates, and still sees a burst within half a minute.'),
     step_sec: z
       .number()
       .int()
@@ -113,14 +113,14 @@ export const StrategyModeSection = z
       .describe('Enter quiet below this many trades a second: BTCUSDT\'s three quietest minutes recorded (18 July 2024, 23:57 UTC) ran at 3–9/s, against 27–165/s in a busy hour; flow signals on a handful of prints are noise.'),
     quiet_exit_trade_rate: rate()
       .default(10)
-      .describe('Leave quiet only at or above this trade rate (with the other quiet measures back too): twice the entry rate, above the 18 July minutes\' best 30 s (8.9/s), so a quiet spell is not left on one lively half-minute.'),
+      .describe('Leave quiet only at or above this trade rate (with the other quiet measures back too): twice the entry rate, above the 18 July minutes\' busiest 30 s (9.3/s), so a quiet spell is not left on one lively half-minute.'),
     quiet_enter_quote_rate: rate()
       .default(20)
-      .describe('Enter quiet below this many best bid/ask updates a second: 28/s was the lowest 30 s rate recorded on BTCUSDT, 124/s in the busy hour; fewer means a still book or a stalled feed.'),
+      .describe('Enter quiet below this many best bid/ask updates a second: even BTCUSDT\'s quiet July minutes ran at 28–56/s and the busy hour at 124/s and up; fewer means a still book or a stalled feed.'),
     quiet_exit_quote_rate: rate().default(40).describe('Leave quiet only at or above this quote rate (with the other quiet measures back too).'),
     quiet_enter_spread_bps: rate()
       .default(1)
-      .describe('Enter quiet when the mean quoted spread over the window exceeds this many bps: 60 ticks on BTCUSDT, 27 on ETHUSDT, whose window means stayed below 0.13 bps; a book that thin costs more than a flow edge pays.'),
+      .describe('Enter quiet when the mean quoted spread over the window exceeds this many bps: 60 ticks on BTCUSDT, 27 on ETHUSDT, whose window means stayed below 0.08 bps; a book that thin costs more than a flow edge pays.'),
     quiet_exit_spread_bps: rate().default(0.5).describe('Leave quiet only at or below this mean spread (with the other quiet measures back too).'),
     active_enter_trade_rate: rate()
       .default(80)
@@ -128,7 +128,7 @@ export const StrategyModeSection = z
     active_exit_trade_rate: rate().default(50).describe('Leave active only below this trade rate (with volatility and quote rate below their exits too): near the busy hour\'s median, so a burst must really end.'),
     active_enter_quote_rate: rate()
       .default(400)
-      .describe('Enter active at or above this quote rate: beyond the 279/s 95th percentile of BTCUSDT\'s busy hour.'),
+      .describe('Enter active at or above this quote rate: beyond the busiest 30 s recorded (302/s, BTCUSDT).'),
     active_exit_quote_rate: rate().default(250).describe('Leave active only below this quote rate (with the other active measures below their exits too).'),
     active_enter_vol: rate()
       .default(1)
@@ -136,13 +136,13 @@ export const StrategyModeSection = z
     active_exit_vol: rate().default(0.7).describe('Leave active only below this annualised volatility (with the other active measures below their exits too).'),
     aggressive_enter_trade_rate: rate()
       .default(250)
-      .describe('Enter aggressive at or above this trade rate: half again above the busiest 30 s recorded (165/s, BTCUSDT), the pace of a liquidation cascade.'),
+      .describe('Enter aggressive at or above this trade rate: half again above the busiest 30 s recorded (163/s, BTCUSDT), the pace of a liquidation cascade.'),
     aggressive_exit_trade_rate: rate().default(150).describe('Leave aggressive only below this trade rate (with the other aggressive measures below their exits too).'),
     aggressive_enter_quote_rate: rate().default(800).describe('Enter aggressive at or above this quote rate: twice the active entry.'),
     aggressive_exit_quote_rate: rate().default(500).describe('Leave aggressive only below this quote rate (with the other aggressive measures below their exits too).'),
     aggressive_enter_vol: rate()
       .default(2.5)
-      .describe('Enter aggressive at or above this annualised volatility: 250%, over twice the highest 30 s value recorded (1.14), a market moving a few tenths of a percent a minute.'),
+      .describe('Enter aggressive at or above this annualised volatility: 250%, over twice the highest 30 s value recorded (1.16), a market moving a few tenths of a percent a minute.'),
     aggressive_exit_vol: rate().default(1.5).describe('Leave aggressive only below this annualised volatility (with the other aggressive measures below their exits too).'),
     schedule: z
       .array(z.string().refine((s) => parseScheduleWindow(s) !== null, { message: `expected ${WINDOW_HELP}` }))
