@@ -20,7 +20,7 @@
  *    when the shortfall is at least `add_min_frac` of it.
  */
 import { RiskSection, type RiskConfig, type RiskConfigInput } from '../core/config/risk.js';
-import { initialLossWallState, lossWallBlock, stepLossWall } from './loss-wall.js';
+import { initialLossWallState, lossWallBlock, stepLossWall, type LossWallState } from './loss-wall.js';
 import { addOnStep, floorToStep, volTargetSize } from './sizing.js';
 import type { RiskAction, RiskDecision, RiskMarket, RiskPosition, RiskSignal, RiskSignalType, RiskState } from './types.js';
 
@@ -40,12 +40,20 @@ export function initialRiskState(): RiskState {
   return { version: 1, ts: null, wall: initialLossWallState() };
 }
 
+/**
+ * The state for {@link checkRisk} around a loss wall's state — that of a `DailyLossWall` the
+ * caller feeds with every equity update (fills, marks), so a breach between two signals counts.
+ */
+export function riskStateFromWall(wall: LossWallState): RiskState {
+  return { version: 1, ts: wall.ts, wall: { ...wall } };
+}
+
 const DIRECTION: Record<RiskSignalType, number> = { strong_buy: 1, buy: 1, neutral: 0, sell: -1, strong_sell: -1 };
 
 /**
- * Decide what to do with a signal. `state` is the previous decision's `risk_state` (or the
- * state of a {@link DailyLossWall} fed with every equity update, wrapped by the caller, so a
- * breach between two signals is not missed); it is advanced to `market.ts` and
+ * Decide what to do with a signal. `state` is the previous decision's `risk_state`, or
+ * {@link riskStateFromWall} of a `DailyLossWall` fed with every equity update (so a breach
+ * between two signals is not missed); it is advanced to `market.ts` and
  * `position.equity`, never changed in place. `config` is a resolved `risk` section.
  *
  * @example

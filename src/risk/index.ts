@@ -20,6 +20,7 @@ export {
   type ModeChange,
   type ModeListener,
 } from './strategy-mode.js';
+export { judgeMode, inWindow } from './mode-rules.js';
 export { EwmaVolatility, annualise, SECONDS_PER_YEAR, type EwmaVolatilityOptions } from './volatility.js';
 export { volTargetSize, floorToStep, addOnStep, stepDecimals, type SizingConfig, type SizeLimit, type SizeResult } from './sizing.js';
 export {
@@ -32,7 +33,7 @@ export {
   type LossWallConfig,
   type LossWallState,
 } from './loss-wall.js';
-export { checkRisk, resolveRiskConfig, initialRiskState, DEFAULT_RISK_CONFIG } from './check.js';
+export { checkRisk, resolveRiskConfig, initialRiskState, riskStateFromWall, DEFAULT_RISK_CONFIG } from './check.js';
 export { RiskSection, MODE_ENTRIES, type RiskConfig, type RiskConfigInput, type ModeEntries } from '../core/config/risk.js';
 export {
   StrategyModeSection,

@@ -15,7 +15,6 @@
  * @see Schmitt trigger (separate on and off thresholds) — the same idea applied to a regime.
  * @see Easley, López de Prado & O'Hara (2012), "Flow Toxicity and Liquidity in a High-Frequency World" (activity-dependent risk of flow).
  */
-import { DAY_MS } from '../core/time.js';
 import {
   parseScheduleWindow,
   StrategyModeSection,
@@ -25,8 +24,10 @@ import {
   type StrategyModeConfigInput,
 } from '../core/config/strategy-mode.js';
 import { annualise } from './volatility.js';
+import { judgeMode, type ActivityMetrics } from './mode-rules.js';
 
 export { STRATEGY_MODES, type StrategyMode } from '../core/config/strategy-mode.js';
+export { modeRank, type ActivityMetrics } from './mode-rules.js';
 
 /**
  * The least of an event the manager reads: its kind and exchange time, and for a quote the best
@@ -38,18 +39,6 @@ export interface ActivityInput {
   ts: number;
   bidPrice?: number;
   askPrice?: number;
-}
-
-/** The measures over the window at an evaluation; `null` where there was nothing to measure. */
-export interface ActivityMetrics {
-  /** Trades a second. */
-  trade_rate: number;
-  /** Best bid/ask updates a second. */
-  quote_rate: number;
-  /** Mean quoted spread over the window's quotes, bps of the mid. */
-  spread_bps: number | null;
-  /** Annualised realised volatility of the mid's `step_sec` log returns over the window. */
-  vol: number | null;
 }
 
 /** A mode change. */
@@ -66,24 +55,15 @@ export interface ModeChange {
 /** Receives each mode change. */
 export type ModeListener = (change: ModeChange) => void;
 
-const RANK: Record<StrategyMode, number> = { quiet: 0, normal: 1, active: 2, aggressive: 3 };
-
-type Upper = 'active' | 'aggressive';
-
 /**
  * Market activity to strategy mode, streaming, for one symbol (feed one manager per symbol).
  *
  * Events are counted into buckets of `step_sec` in preallocated typed arrays (no allocation
  * per event). At each step boundary the last `window_sec` of completed buckets are summed
- * (O(window/step) per step, exact, so nothing drifts) and the mode is judged:
- * - quiet is entered when any quiet measure is past its enter threshold (trade or quote rate
- *   below, spread above) and left only when every one is back past its exit threshold;
- * - active and aggressive are entered when any of their measures (trade rate, quote rate,
- *   volatility) reaches its enter threshold and left only when all are below their exit ones;
- *   quiet is judged first, then aggressive, then active, else normal;
- * - schedule windows then force, cap or floor the result;
- * - a change happens only if `min_dwell_sec` has passed since the last one (from the start of
- *   the stream a change may come as soon as the window is full).
+ * (O(window/step) per step, exact, so nothing drifts) and the mode is judged by the rules of
+ * `mode-rules.ts` (enter and exit thresholds per mode, then the schedule). A change happens
+ * only if `min_dwell_sec` has passed since the last one (from the start of the stream a change
+ * may come as soon as the window is full).
  *
  * Until a full window has been seen (the first, partial bucket not counted) the mode is
  * `initial`. A `ts` that goes back is taken as the latest one seen; an event with a non-finite
@@ -178,6 +158,11 @@ export class StrategyModeManager {
 
   /** The current mode. */
   get mode(): StrategyMode {
+    return this.current;
+  }
+
+  /** The current mode (the streaming contract's `value`; never null: `initial` until the first full window). */
+  get value(): StrategyMode {
     return this.current;
   }
 
@@ -295,10 +280,10 @@ export class StrategyModeManager {
     m.quote_rate = qr / this.windowSec;
     m.spread_bps = sn > 0 ? ss / sn : null;
     m.vol = rn > 0 ? annualise(Math.sqrt(rs / rn), this.config.step_sec) : null;
-    const target = this.judge(this.current, t, null);
+    const target = judgeMode(this.current, m, this.config, this.schedule, t, null);
     if (target === this.current || t - this.lastChange < this.dwellMs) return;
     const reasons: string[] = [];
-    this.judge(this.current, t, reasons);
+    judgeMode(this.current, m, this.config, this.schedule, t, reasons);
     // thresholds turned off, or a schedule window that ended, leave nothing crossed to name
     if (reasons.length === 0) reasons.push(`no schedule window applies; the measures give ${target}`);
     const change: ModeChange = { ts: t, from: this.current, to: target, reasons, metrics: { ...m } };
@@ -318,121 +303,5 @@ export class StrategyModeManager {
     }
   }
 
-  /** The mode the measures and the schedule ask for; with `reasons`, also says why it differs from `mode`. */
-  private judge(mode: StrategyMode, t: number, reasons: string[] | null): StrategyMode {
-    let activity: StrategyMode;
-    if (mode === 'quiet' ? this.quietHolds('exit') : this.quietHolds('enter')) activity = 'quiet';
-    else if (RANK[mode] >= 3 ? this.upperHolds('aggressive', 'exit') : this.upperHolds('aggressive', 'enter')) activity = 'aggressive';
-    else if (RANK[mode] >= 2 ? this.upperHolds('active', 'exit') : this.upperHolds('active', 'enter')) activity = 'active';
-    else activity = 'normal';
-    if (reasons && activity !== mode) {
-      if (mode === 'quiet') this.explain('quiet', 'exit', reasons);
-      else if (activity !== 'quiet' && RANK[activity] < RANK[mode]) {
-        // fell down the ladder: every upper mode passed on the way lost all its measures
-        if (mode === 'aggressive') this.explain('aggressive', 'exit', reasons);
-        if (activity === 'normal') this.explain('active', 'exit', reasons);
-      }
-      if (activity === 'quiet' || RANK[activity] > RANK[mode]) {
-        if (activity !== 'normal') this.explain(activity as Exclude<StrategyMode, 'normal'>, 'enter', reasons);
-      }
-    }
-    return this.schedule.length ? this.applySchedule(activity, t, reasons) : activity;
-  }
-
-  private applySchedule(target: StrategyMode, t: number, reasons: string[] | null): StrategyMode {
-    const sec = (((t % DAY_MS) + DAY_MS) % DAY_MS) / 1000;
-    let forced: StrategyMode | null = null;
-    let out = target;
-    for (const w of this.schedule) {
-      const inside = w.startSec < w.endSec ? sec >= w.startSec && sec < w.endSec : sec >= w.startSec || sec < w.endSec;
-      if (!inside) continue;
-      if (w.action === 'force') {
-        if (forced === null) {
-          forced = w.mode;
-          reasons?.push(`schedule '${w.text}'`);
-        }
-      } else if (w.action === 'cap' && RANK[out] > RANK[w.mode]) {
-        out = w.mode;
-        reasons?.push(`schedule '${w.text}'`);
-      } else if (w.action === 'floor' && RANK[out] < RANK[w.mode]) {
-        out = w.mode;
-        reasons?.push(`schedule '${w.text}'`);
-      }
-    }
-    return forced ?? out;
-  }
-
-  /** Quiet's test: `enter` — any measure past its enter threshold; `exit` — any still past its exit one (so it stays). */
-  private quietHolds(side: 'enter' | 'exit'): boolean {
-    const c = this.config;
-    const m = this.m;
-    const tr = side === 'enter' ? c.quiet_enter_trade_rate : c.quiet_exit_trade_rate;
-    const qr = side === 'enter' ? c.quiet_enter_quote_rate : c.quiet_exit_quote_rate;
-    const sp = side === 'enter' ? c.quiet_enter_spread_bps : c.quiet_exit_spread_bps;
-    return (tr > 0 && m.trade_rate < tr) || (qr > 0 && m.quote_rate < qr) || (sp > 0 && m.spread_bps !== null && m.spread_bps > sp);
-  }
-
-  /** An upper mode's test: `enter` — any measure at or above its enter threshold; `exit` — any still at or above its exit one. */
-  private upperHolds(mode: Upper, side: 'enter' | 'exit'): boolean {
-    const m = this.m;
-    const [tr, qr, v] = this.upperThresholds(mode, side);
-    return (tr > 0 && m.trade_rate >= tr) || (qr > 0 && m.quote_rate >= qr) || (v > 0 && m.vol !== null && m.vol >= v);
-  }
-
-  private upperThresholds(mode: Upper, side: 'enter' | 'exit'): [number, number, number] {
-    const c = this.config as unknown as Record<string, number>;
-    return [c[`${mode}_${side}_trade_rate`]!, c[`${mode}_${side}_quote_rate`]!, c[`${mode}_${side}_vol`]!];
-  }
-
-  /**
-   * The measures behind a move: for `enter`, those past the mode's enter thresholds; for `exit`,
-   * every measure back inside its exit threshold (all must be, for the mode to be left).
-   */
-  private explain(mode: Exclude<StrategyMode, 'normal'>, side: 'enter' | 'exit', out: string[]): void {
-    const m = this.m;
-    const c = this.config as unknown as Record<string, number>;
-    const k = (name: string): [string, number] => {
-      const key = `${mode}_${side}_${name}`;
-      return [key, c[key]!];
-    };
-    const say = (measure: string, value: number | null, op: string, key: string, threshold: number): void => {
-      out.push(`${measure} ${value === null ? 'none' : fmt(value)} ${op} ${key} ${threshold}`);
-    };
-    if (mode === 'quiet') {
-      const [tk, t] = k('trade_rate');
-      const [qk, q] = k('quote_rate');
-      const [sk, s] = k('spread_bps');
-      if (side === 'enter') {
-        if (t > 0 && m.trade_rate < t) say('trade_rate', m.trade_rate, '<', tk, t);
-        if (q > 0 && m.quote_rate < q) say('quote_rate', m.quote_rate, '<', qk, q);
-        if (s > 0 && m.spread_bps !== null && m.spread_bps > s) say('spread_bps', m.spread_bps, '>', sk, s);
-      } else {
-        if (t > 0) say('trade_rate', m.trade_rate, '>=', tk, t);
-        if (q > 0) say('quote_rate', m.quote_rate, '>=', qk, q);
-        if (s > 0) say('spread_bps', m.spread_bps, '<=', sk, s);
-      }
-      return;
-    }
-    const [tk, t] = k('trade_rate');
-    const [qk, q] = k('quote_rate');
-    const [vk, v] = k('vol');
-    if (side === 'enter') {
-      if (t > 0 && m.trade_rate >= t) say('trade_rate', m.trade_rate, '>=', tk, t);
-      if (q > 0 && m.quote_rate >= q) say('quote_rate', m.quote_rate, '>=', qk, q);
-      if (v > 0 && m.vol !== null && m.vol >= v) say('vol', m.vol, '>=', vk, v);
-    } else {
-      if (t > 0) say('trade_rate', m.trade_rate, '<', tk, t);
-      if (q > 0) say('quote_rate', m.quote_rate, '<', qk, q);
-      if (v > 0) say('vol', m.vol, '<', vk, v);
-    }
-  }
 }
 
-function fmt(x: number): string {
-  return Number(x.toPrecision(4)).toString();
-}
-
-/** Modes ordered least to most active, with their rank (quiet 0 … aggressive 3). */
-export function modeRank(mode: StrategyMode): number {
-  return RANK[mode];
-}

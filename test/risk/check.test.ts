@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { checkRisk, DEFAULT_RISK_CONFIG, initialRiskState, resolveRiskConfig } from '../../src/risk/check.js';
+import { checkRisk, DEFAULT_RISK_CONFIG, initialRiskState, resolveRiskConfig, riskStateFromWall } from '../../src/risk/check.js';
+import { DailyLossWall } from '../../src/risk/loss-wall.js';
 import type { RiskMarket, RiskPosition, RiskSignal, RiskSignalType } from '../../src/risk/types.js';
 import { STRATEGY_MODES } from '../../src/core/config/strategy-mode.js';
 
@@ -57,6 +58,18 @@ describe('checkRisk', () => {
     const blocked = checkRisk(sig('strong_buy'), flat, mkt(), close.risk_state);
     expect(blocked.allow).toBe(false);
     expect(blocked.reason).toBe('daily loss wall: day PnL fell to -400 (wall −300) on 2024-08-08');
+  });
+
+  it('a breach seen only by a wall fed with every equity update still blocks the next signal', () => {
+    // equity dips to −3.5% between two signals and recovers to −1%: the signals alone never see the dip
+    const wall = new DailyLossWall(DEFAULT_RISK_CONFIG);
+    wall.update(TS - 3_600_000, 10_000);
+    wall.update(TS - 1_800_000, 9_650);
+    wall.update(TS - 60_000, 9_900);
+    const alone = checkRisk(sig('strong_buy'), { ...flat, equity: 9_900 }, mkt(), checkRisk(sig('neutral'), flat, mkt({ ts: TS - 3_600_000 })).risk_state);
+    expect(alone.allow, 'the signals alone miss the dip').toBe(true);
+    const d = checkRisk(sig('strong_buy'), { ...flat, equity: 9_900 }, mkt(), riskStateFromWall(wall.state));
+    expect(d).toMatchObject({ allow: false, reason: 'daily loss wall: day PnL fell to -350 (wall −300) on 2024-08-08' });
   });
 
   it('on_opposite reverse: one order closes and opens the other way, unless new risk is blocked', () => {
