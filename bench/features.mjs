@@ -239,6 +239,61 @@ async function streaming(label, fn, n) {
 results.streamA = await streaming('OfiCalculator + RollingZScore', streamOfiZ, nq);
 results.streamB = await streaming('FeatureFusion', streamFusion, N);
 
+// ---- the other hot paths, ours only (no pandas counterpart here): rates to watch ----
+process.stderr.write('other calculators …\n');
+const others = [];
+function other(label, n, fn) {
+  const t = best(fn);
+  others.push({ label, events: n, ...t });
+}
+const cvdOut = { base: new Float64Array(nt), quote: new Float64Array(nt) };
+other('cvd, no reset (trades)', nt, () => lib.cvd(trades, {}, cvdOut));
+other('cvd, per session 00/08/16 UTC (trades)', nt, () => lib.cvd(trades, { reset: { sessions: ['00:00', '08:00', '16:00'] } }, cvdOut));
+other('cvd, rolling 60 s (trades)', nt, () => lib.cvd(trades, { reset: { ms: 60_000 } }, cvdOut));
+other('ofi over 1 s + z-score over 5 s (quotes)', nq, () => {
+  lib.ofi(quotes, { sum: { ms: 1000 } }, flow);
+  lib.rollingZScore(flow, { window: { ms: 5000 } }, za, quotes.ts);
+});
+other('bars, 1 s (quotes + trades)', N, () => lib.bars({ quotes, trades }, { bar: { ms: 1000 } }));
+const CH = 65_536;
+const cout = lib.newFusionColumns(2 * CH);
+other(`fusion in chunks of ${CH.toLocaleString()} quotes + their trades`, N, () => {
+  const f = new lib.FeatureFusion();
+  const view = (c, a, b) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v.subarray(a, b)]));
+  for (let i = 0, j = 0; i < nq || j < nt; ) {
+    const i1 = Math.min(nq, i + CH);
+    const edge = i1 < nq ? quotes.ts[i1] : Infinity;
+    let j1 = j;
+    while (j1 < nt && trades.ts[j1] < edge) j1++;
+    f.updateColumns(view(quotes, i, i1), view(trades, j, j1), cout);
+    i = i1;
+    j = j1;
+  }
+});
+// the local order book: the real capture's depth diffs (tens of levels each) replayed from its
+// snapshot, the top 10 levels read and fed to 10-level OFI after every diff
+const depth = [];
+for await (const { kind, batch } of io.readCapture(args.data)) if (kind === 'depth') for (const e of lib.batchToEvents('depth', batch)) depth.push(e);
+const snap = depth.find((d) => d.isSnapshot);
+const diffs = depth.filter((d) => !d.isSnapshot && d.lastUpdateId >= snap.lastUpdateId);
+const levelsPerDiff = diffs.reduce((s, d) => s + d.bidPrices.length + d.askPrices.length, 0) / diffs.length;
+const BOOK_REPS = 10;
+const top = lib.topLevels(10);
+other(`local book + top 10 + 10-level OFI (diffs, ~${levelsPerDiff.toFixed(0)} levels each)`, diffs.length * BOOK_REPS, () => {
+  for (let k = 0; k < BOOK_REPS; k++) {
+    const book = new lib.LocalOrderBook();
+    const ml = new lib.MultiLevelOfiCalculator({ levels: 10 });
+    book.applySnapshot(snap);
+    for (const d of diffs) {
+      if (book.applyDiff(d) === 'applied') {
+        book.topK(10, top);
+        ml.update(top);
+      }
+    }
+  }
+});
+results.others = others;
+
 // ---- pandas on the same columns ----
 let pd = null;
 if (!args['no-pandas']) {
@@ -323,7 +378,7 @@ writeFileSync(join(args.out, 'features.json'), `${JSON.stringify(results, null, 
 // ---- report ----
 const rate = (n, ms) => n / (ms / 1000) / 1e6;
 const r = results;
-const line = (label, n, ms, cpu) => `${label.padEnd(44)} ${rate(n, ms).toFixed(1).padStart(6)} M events/s  (${n.toLocaleString()} in ${(ms / 1000).toFixed(3)} s${cpu !== undefined ? `, cpu ${(cpu / 1000).toFixed(3)} s` : ''})`;
+const line = (label, n, ms, cpu) => `${label.padEnd(62)} ${rate(n, ms).toFixed(1).padStart(6)} M events/s  (${n.toLocaleString()} in ${(ms / 1000).toFixed(3)} s${cpu !== undefined ? `, cpu ${(cpu / 1000).toFixed(3)} s` : ''})`;
 console.log(`bench/features — btcusdt_20240808 bookTicker + trade ×${copies}: ${nq.toLocaleString()} quotes + ${nt.toLocaleString()} trades = ${N.toLocaleString()} real events`);
 console.log(`node ${process.version}, single thread, best of ${reps} after a warm-up; load average ${r.loadavg.toFixed(2)} on ${r.cpus} CPUs; read in ${(readMs / 1000).toFixed(1)} s (not timed)`);
 console.log(`input facts: ${facts.staleIds} stale update ids, ${facts.tsBackQuotes + facts.tsBackTrades} timestamps going back, ${facts.nonMarket} non-market prints`);
@@ -334,6 +389,9 @@ console.log(line('(b) whole feature set (fusion), ours', r.b.events, r.b.ms, r.b
 if (pd && !pd.error) console.log(line('    same in numpy/pandas', pd.b.events, pd.b.s * 1000, pd.b.cpu_s * 1000));
 console.log(line('streaming OfiCalculator + RollingZScore', r.streamA.events, r.streamA.ms));
 console.log(line('streaming FeatureFusion', r.streamB.events, r.streamB.ms));
+console.log('');
+console.log('other hot paths, ours only:');
+for (const o of others) console.log(line(`  ${o.label}`, o.events, o.ms, o.cpu));
 console.log('');
 const ra = rate(r.a.events, r.a.ms);
 if (pd && !pd.error) {
