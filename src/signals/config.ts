@@ -97,11 +97,11 @@ export const SignalSection = z
       .default(10)
       .describe('Seconds over which the trade and quote rates of the low-activity gate are counted: ten flow windows, so a single quiet second does not gate.'),
     min_trade_rate: nonNeg()
-      .default(2)
-      .describe('Gate signals while the symbol trades fewer than this many times a second over activity_window_sec (0: no gate): z_cvd on two prints a second is a coin flip; the quiet minutes of 18 July ran at 3–9 trades/s, the August hour at 27–165.'),
+      .default(3)
+      .describe('Gate signals while the symbol prints fewer than this many trades a second over activity_window_sec (0: no gate): a 1 s flow window then holds one or two prints, and z_cvd swings on each. Over 10 s windows the August hour never fell below 7.6 trades/s; the lull before midnight on 18 July fell to 1.7/s and stayed below 3/s for 45 s.'),
     min_quote_rate: nonNeg()
       .default(10)
-      .describe('Gate signals while the best bid/ask changes fewer than this many times a second (0: no gate): the lowest 30 s rate recorded was 28/s; fewer is a frozen book or a stalled feed.'),
+      .describe('Gate signals while the best bid/ask changes fewer than this many times a second over activity_window_sec (0: no gate): the lowest 10 s rate recorded was 17.9/s (18 July), 70.8/s in August; fewer is a frozen book or a stalled feed.'),
     blocked_modes: z
       .array(z.enum(['quiet', 'normal', 'active', 'aggressive']))
       .default(['quiet'])
