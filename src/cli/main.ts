@@ -10,6 +10,7 @@ import { registerDq } from './commands/dq.js';
 import { registerConfig } from './commands/config.js';
 import { registerImpact } from './commands/impact.js';
 import { registerFeatures } from './commands/features.js';
+import { registerSignals } from './commands/signals.js';
 import { VERSION } from './version.js';
 
 /** Exit codes: 0 done, 1 failed while working, 2 the command line or an input was wrong. */
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerConfig(program);
   registerFeatures(program);
   registerImpact(program);
+  registerSignals(program);
   return program;
 }
 
