@@ -250,9 +250,11 @@ const cvdOut = { base: new Float64Array(nt), quote: new Float64Array(nt) };
 other('cvd, no reset (trades)', nt, () => lib.cvd(trades, {}, cvdOut));
 other('cvd, per session 00/08/16 UTC (trades)', nt, () => lib.cvd(trades, { reset: { sessions: ['00:00', '08:00', '16:00'] } }, cvdOut));
 other('cvd, rolling 60 s (trades)', nt, () => lib.cvd(trades, { reset: { ms: 60_000 } }, cvdOut));
+const flow1s = new Float64Array(nq); // not `flow`/`za`: those hold (a)'s outputs for the comparison
+const z5s = new Float64Array(nq);
 other('ofi over 1 s + z-score over 5 s (quotes)', nq, () => {
-  lib.ofi(quotes, { sum: { ms: 1000 } }, flow);
-  lib.rollingZScore(flow, { window: { ms: 5000 } }, za, quotes.ts);
+  lib.ofi(quotes, { sum: { ms: 1000 } }, flow1s);
+  lib.rollingZScore(flow1s, { window: { ms: 5000 } }, z5s, quotes.ts);
 });
 other('bars, 1 s (quotes + trades)', N, () => lib.bars({ quotes, trades }, { bar: { ms: 1000 } }));
 const CH = 65_536;
