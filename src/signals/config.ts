@@ -11,7 +11,14 @@
  * |---|---|---|---|---|
  * | BTCUSDT 2024-08-08 23:54–00:00 | 87,402 | 1.52 · 2.06 · 3.22 | 2.12 · 3.94 | 43 · 53 |
  * | ETHUSDT 2024-08-08 23:54–00:00 | 68,068 | 1.40 · 1.87 · 2.79 | 1.72 · 2.17 | 45 · 57 |
- * | BTCUSDT 2024-07-18 23:57 – 07-19 00:05 | 62,961 | 1.67 · 2.20 · 3.06 | 0.31 · 1.17 | 25 · 118 |
+ * | BTCUSDT 2024-07-18 23:57 – 07-19 00:05 | 62,961 | 1.67 · 2.20 · 3.06 | 0.31 · 1.17 | 40 · 118 |
+ *
+ * With these defaults (and the default `strategy_mode` section) the captures give 5.2 signals a
+ * minute on BTCUSDT and 4.7 on ETHUSDT in August (30 and 27; 11 and 5 confirmed and ungated),
+ * 4.3 on the July pair (34; 12): warm-up gates the first minute of each stream, the strategy
+ * mode gates 14 signals in the quiet minutes before midnight on 18 July, low activity gates 11
+ * rows there (no emitted signal), spread gates 16 BTCUSDT rows (no emitted signal), and lag and
+ * staleness never fire.
  *
  * Keys are flat, so each is one environment variable (`SIGNAL_COOLDOWN_SEC`,
  * `SIGNAL_SINK_KIND`). The keys from `sink_kind` on say where signals go and how a watched
@@ -42,7 +49,7 @@ export const SignalSection = z
       .describe('Fusion score (z units) at or above which a buy is signalled: the top decile of |score| on the captures (p90 1.4–1.7), half again the fusion side threshold of 1, so the flow is unusual, not merely positive.'),
     strong_buy_threshold: score()
       .default(2.5)
-      .describe('Score at or above which the buy is strong: beyond the 97th percentile of |score| on the captures (p95 1.9–2.2, p99 2.8–3.2); a strong signal is the rare one risk sizes fully.'),
+      .describe('Score at or above which the buy is strong: 1.2–2.7% of the captures\' rows lie beyond ±2.5 (|score| p95 1.9–2.2, p99 2.8–3.2); a strong signal is the rare one risk sizes fully.'),
     sell_threshold: score()
       .default(1.5)
       .describe('Score at or below minus this value signals a sell; set apart from buy_threshold for a market whose selling flow is noisier (liquidation prints), the same by default as the captures\' score is symmetric.'),
@@ -59,7 +66,7 @@ export const SignalSection = z
       .min(1)
       .max(10_000)
       .default(5)
-      .describe('Updates in a row (this one included) whose score has the signal\'s sign, to confirm: a single print can flip z_cvd for one row; five rows is 5–50 ms at the captures\' 200–400 updates a second, so a confirmed signal has outlived a one-row spike.'),
+      .describe('Updates in a row (this one included) whose score has the signal\'s sign, to confirm: a single print can flip z_cvd for one row; five rows is about 20–40 ms at the captures\' 130–250 updates a second, so a confirmed signal has outlived a one-row spike.'),
     divergence_rule: z
       .enum(DIVERGENCE_RULES)
       .default('veto')
@@ -72,7 +79,7 @@ export const SignalSection = z
       .describe('Least divergence strength (0–1, disagreement in units of each series\' range) that takes part in the divergence rule: 0, every detected divergence counts.'),
     max_spread_bps: nonNeg()
       .default(2)
-      .describe('Gate a signal while the quoted spread is wider than this many bps of the mid (0: no gate): over 100 ticks on BTCUSDT (a tick is 0.016 bps) and 50 on ETHUSDT, beyond the 99.9th percentile on the captures (2.1 and 1.7 bps); the same bound as risk.max_spread_bps, a book that thin eats a flow edge.'),
+      .describe('Gate a signal while the quoted spread is wider than this many bps of the mid (0: no gate): over 100 ticks on BTCUSDT (a tick is 0.016 bps) and 50 on ETHUSDT, about the 99.9th percentile of the captures\' per-update spread (2.1 bps BTCUSDT, 1.7 ETHUSDT; the widest 3.9); the same bound as risk.max_spread_bps, a book that thin eats a flow edge.'),
     max_lag_ms: nonNeg()
       .default(250)
       .describe('Gate a signal while the data arrives this many ms later than usual (0: no gate). Lag is the receive time minus the exchange time, less its least value over lag_baseline_sec: a recorder\'s clock is not the exchange\'s (the captures\' ran 1.27–1.52 s behind Binance), so only the excess over the baseline is delay. 250 ms is a quarter of the 1 s flow window and twice the largest excess recorded (118 ms).'),
@@ -88,7 +95,7 @@ export const SignalSection = z
       .describe('Gate a signal when the symbol\'s last quote is older than this many ms at the signal (0: no gate): the longest gap between quotes on the captures was 0.75 s (August) and 2.4 s (quiet 18 July), so three seconds without a quote means a stalled feed, not a quiet book.'),
     warmup_sec: nonNeg()
       .default(60)
-      .describe('Gate signals for this many seconds of exchange time after a symbol\'s first update (and after its features fall back to not ready): the z-scores give values after 30 points (about 2 s here), but their mean and deviation rest on a partial window until a whole zscore_window (60 s) has passed.'),
+      .describe('Gate signals for this many seconds of exchange time after a symbol\'s first update (and after its features fall back to not ready): the z-scores give values after 30 points (2 s on the August captures, 12 s on quiet 18 July), but their mean and deviation rest on a partial window until a whole zscore_window (60 s) has passed.'),
     activity_window_sec: z
       .number()
       .int()
