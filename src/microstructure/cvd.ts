@@ -64,6 +64,17 @@ export interface CvdColumns {
   quote: Float64Array;
 }
 
+/**
+ * One-row trade columns, a class and not an object literal: V8 shares the hidden class of
+ * literals with the same keys in the same order, so a literal `{ ts, price, qty }` of arrays here
+ * would make a caller's `{ ts, price, qty, … }` trades store their numbers boxed.
+ */
+class OneTradeRow {
+  readonly ts = new Float64Array(1);
+  readonly price = new Float64Array(1);
+  readonly qty = new Float64Array(1);
+}
+
 const NONE = 0;
 const PERIOD = 1;
 const EVENTS = 2;
@@ -95,7 +106,7 @@ export class CvdKernel {
   private head = 0;
   private len = 0;
   /** One-row columns for {@link step}. */
-  private readonly row = { ts: new Float64Array(1), price: new Float64Array(1), qty: new Float64Array(1) };
+  private readonly row = new OneTradeRow();
 
   constructor(options: CvdOptions = {}) {
     const reset = options.reset ?? 'none';

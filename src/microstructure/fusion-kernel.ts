@@ -14,7 +14,7 @@ import { ofi, OfiState, ofiStep, type OfiOptions } from './ofi.js';
 import { RollingZScore, rollingZScore } from './rolling.js';
 import { RollingRobustZScore, rollingRobustZScore } from './rolling-robust.js';
 import type { WindowSpec } from './rolling-window.js';
-import { gateQuotes, QuoteGate } from './quote-gate.js';
+import { gateQuotes, QuoteBlock, QuoteGate } from './quote-gate.js';
 
 type ZScore = RollingZScore | RollingRobustZScore;
 
@@ -206,7 +206,7 @@ export class FusionKernel {
     const caq = sc.f64(3, 0);
     const cts = sc.f64(4, 0);
     // 2. OFI over the accepted quotes
-    const cols = { bidPrice: cbp.subarray(0, a), bidQty: cbq.subarray(0, a), askPrice: cap.subarray(0, a), askQty: caq.subarray(0, a), ts: cts.subarray(0, a) };
+    const cols = new QuoteBlock(cbp.subarray(0, a), cbq.subarray(0, a), cap.subarray(0, a), caq.subarray(0, a), cts.subarray(0, a));
     const flow = ofi(cols, this.ofiOpts, sc.f64(5, a).subarray(0, a), this.ofiSt);
     const cum = this.cumSt ? ofi(cols, this.cumOpts, sc.f64(6, a).subarray(0, a), this.cumSt) : null;
     // 3. z-scores of the flows (the first quote has none): zAt[row] = index of its z, or −1
@@ -231,7 +231,7 @@ export class FusionKernel {
   private gatePass(q: QuoteColumns, i0: number, i1: number): number {
     const n = i1 - i0;
     const sc = this.scratch;
-    const into = { bidPrice: sc.f64(0, n), bidQty: sc.f64(1, n), askPrice: sc.f64(2, n), askQty: sc.f64(3, n), ts: sc.f64(4, n) };
+    const into = new QuoteBlock(sc.f64(0, n), sc.f64(1, n), sc.f64(2, n), sc.f64(3, n), sc.f64(4, n));
     return gateQuotes(this.gate, q, i0, i1, into, sc.i32(0, n));
   }
 

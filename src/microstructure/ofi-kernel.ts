@@ -21,6 +21,21 @@ export interface OfiColumns extends TopOfBookColumns {
   updateId?: Float64Array;
 }
 
+/**
+ * One-row quote columns, a class and not an object literal: V8 shares the hidden class of
+ * literals with the same keys in the same order, so a literal `{ bidPrice: Float64Array, … }`
+ * here would make every caller's `{ bidPrice: 100.5, … }` scratch quote store its numbers boxed
+ * (a heap allocation per field write).
+ */
+class OneQuoteRow implements Required<OfiColumns> {
+  readonly bidPrice = new Float64Array(1);
+  readonly bidQty = new Float64Array(1);
+  readonly askPrice = new Float64Array(1);
+  readonly askQty = new Float64Array(1);
+  readonly ts = new Float64Array(1);
+  readonly updateId = new Float64Array(1);
+}
+
 /** The state of one best-level OFI series; pass it back to `ofi()` to continue. */
 export class OfiState {
   readonly mode: number;
@@ -63,14 +78,7 @@ export class OfiState {
   /** e_n of the latest update that produced one (raw, before sums and normalisation). */
   readonly flow = new Float64Array(1);
   /** One-row columns for {@link ofiStep}. */
-  readonly row: Required<OfiColumns> = {
-    bidPrice: new Float64Array(1),
-    bidQty: new Float64Array(1),
-    askPrice: new Float64Array(1),
-    askQty: new Float64Array(1),
-    ts: new Float64Array(1),
-    updateId: new Float64Array(1),
-  };
+  readonly row: Required<OfiColumns> = new OneQuoteRow();
   readonly out1 = new Float64Array(1);
 
   constructor(options: OfiOptions = {}) {

@@ -22,6 +22,29 @@ export interface GateColumns {
   updateId?: Float64Array;
 }
 
+/**
+ * One-row gate columns, a class and not an object literal (see `OneQuoteRow` in `ofi-kernel.ts`:
+ * a literal with a caller's key order would make the caller's quotes store their numbers boxed).
+ */
+class GateRow implements GateColumns {
+  readonly bidPrice = new Float64Array(1);
+  readonly bidQty = new Float64Array(1);
+  readonly askPrice = new Float64Array(1);
+  readonly askQty = new Float64Array(1);
+  readonly updateId = new Float64Array(1);
+}
+
+/** Quote columns of a block, as a class for the same reason. */
+export class QuoteBlock implements GatedQuotes {
+  constructor(
+    readonly bidPrice: Float64Array,
+    readonly bidQty: Float64Array,
+    readonly askPrice: Float64Array,
+    readonly askQty: Float64Array,
+    readonly ts: Float64Array,
+  ) {}
+}
+
 /** The gate's state: the highest accepted id, and what it has skipped. */
 export class QuoteGate {
   private readonly dropStale: boolean;
@@ -31,13 +54,7 @@ export class QuoteGate {
   /** Updates skipped for an unusable size. */
   invalid = 0;
   /** One-row columns for {@link accept}. */
-  private readonly row = {
-    bidPrice: new Float64Array(1),
-    bidQty: new Float64Array(1),
-    askPrice: new Float64Array(1),
-    askQty: new Float64Array(1),
-    updateId: new Float64Array(1),
-  };
+  private readonly row = new GateRow();
 
   constructor(updateIds: 'drop-stale' | 'keep' = 'drop-stale') {
     if (updateIds !== 'drop-stale' && updateIds !== 'keep') throw new UserInputError(`updateIds: expected 'drop-stale' or 'keep', got ${String(updateIds)}`, 'E_OPTION');
