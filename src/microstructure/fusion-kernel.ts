@@ -94,7 +94,7 @@ export class FusionKernel {
 
   quote(ts: number, bp: number, bq: number, ap: number, aq: number, id: number): void {
     if (this.gate.accept(id, bp, bq, ap, aq)) {
-      if (this.divK) this.sample(ts);
+      if (this.divK && !(ts < this.bucketEnd)) this.sample(ts);
       this.mid = 0.5 * (bp + ap);
       const v = ofiStep(this.ofiSt, bp, bq, ap, aq, ts, NaN);
       if (v === v) {
@@ -106,11 +106,13 @@ export class FusionKernel {
         if (c === c) this.cumFlow = c;
       }
     }
-    this.report(ts);
+    // the latest divergence while it is at most ttl old (inline: a call would box ts)
+    const d = this.latest;
+    this.div = d !== null && ts - d.knownTs <= this.ttl ? d : null;
   }
 
   trade(ts: number, price: number, qty: number, sign: number, counts: boolean): void {
-    if (this.divK) this.sample(ts);
+    if (this.divK && !(ts < this.bucketEnd)) this.sample(ts);
     const k = this.cvdK;
     k.step(ts, price, qty, sign, counts);
     if (counts) {
@@ -120,7 +122,8 @@ export class FusionKernel {
         this.zc = z === null ? NaN : z;
       }
     }
-    this.report(ts);
+    const d = this.latest;
+    this.div = d !== null && ts - d.knownTs <= this.ttl ? d : null;
   }
 
   reset(): void {
@@ -146,7 +149,11 @@ export class FusionKernel {
     if (this.cumSt === null) this.cumFlow = u + this.cumCvdC;
   }
 
-  /** Close the sampling interval when `ts` reaches its end: its point is the last mid and cumulative flow before `ts`. */
+  /**
+   * Close the sampling interval when `ts` reaches its end: its point is the last mid and
+   * cumulative flow before `ts`. It does nothing while `ts < bucketEnd`, so callers test that
+   * first and call it only then (once an interval, not once an event).
+   */
   private sample(ts: number): void {
     if (ts >= this.bucketEnd) {
       const d = this.divK!.step(this.bucketEnd, this.mid, this.cumFlow);
@@ -156,11 +163,6 @@ export class FusionKernel {
       }
     }
     if (!(ts < this.bucketEnd) && ts === ts) this.bucketEnd = (Math.floor(ts / this.sampleMs) + 1) * this.sampleMs;
-  }
-
-  private report(ts: number): void {
-    const d = this.latest;
-    this.div = d !== null && ts - d.knownTs <= this.ttl ? d : null;
   }
 
   /**
@@ -352,7 +354,7 @@ export class FusionKernel {
         j++;
       }
       if (sampling) {
-        // report(ts), inline: a call V8 does not inline would box ts
+        // the latest divergence while it is at most ttl old (inline: a call would box ts)
         const d = this.latest;
         this.div = d !== null && ts - d.knownTs <= this.ttl ? d : null;
       }
