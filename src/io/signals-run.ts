@@ -12,8 +12,8 @@ import { CoreAlgorithm, type ModeSource, type SymbolSignalStats } from '../signa
 import { GATING_REASONS, type GatingReason, type SignalConfigInput } from '../signals/config.js';
 import { SIGNAL_TYPES, type Signal, type SignalSink, type SignalType } from '../signals/types.js';
 import type { FeatureSetOptions } from '../microstructure/feature-set.js';
-import { streamLineChunks } from './lines.js';
-import { readLineChunks } from './lines.js';
+import { stat } from 'node:fs/promises';
+import { fileError, readLineChunks, streamLineChunks } from './lines.js';
 import { QuarantineWriter, type QuarantineSummary } from './quarantine.js';
 import { expandSignalInputs, FeatureLineFeeder, feedMarketData, newSourceSummary, type SignalSourceSummary } from './signal-inputs.js';
 import { watchFolder } from './signals-watch.js';
@@ -128,10 +128,15 @@ export async function runSignals(options: SignalsRunOptions): Promise<SignalsRun
   let summaryQ: QuarantineSummary;
   try {
     if (options.watch) {
-      if (options.inputs.length !== 1 || options.inputs[0] === '-') throw new UserInputError('--watch takes one folder as --input', 'E_OPTION');
+      const dir = options.inputs[0]!;
+      if (options.inputs.length !== 1 || dir === '-') throw new UserInputError('--watch takes one folder as --input', 'E_OPTION');
+      const st = await stat(dir).catch((err: unknown) => {
+        throw fileError(dir, err);
+      });
+      if (!st.isDirectory()) throw new UserInputError(`--watch: ${dir} is not a folder`, 'E_OPTION');
       const feeders = new Map<SignalSourceSummary, FeatureLineFeeder>();
       const watched = await watchFolder(
-        options.inputs[0]!,
+        dir,
         {
           featureLines: (s, lines, first) => {
             let f = feeders.get(s);

@@ -93,7 +93,7 @@ export function registerSignals(program: Command): void {
           ...(flags.watch
             ? { watch: { pollMs: sc.watch_poll_ms, stableMs: sc.watch_stable_ms, exclude: [sc.out_dir], ...(flags.idleExit ? { idleExitMs: flags.idleExit * 1000 } : {}) } }
             : {}),
-          ...(flags.print ? { onSignal: (s: Signal) => void (printing && process.stdout.write(`${flags.json ? signalJsonLine(s) : signalLine(s)}\n`)) } : {}),
+          ...(flags.print ? { onSignal: (s: Signal) => void (printing && process.stdout.write(flags.json ? signalJsonLine(s) : `${signalLine(s)}\n`)) } : {}),
           ...(flags.json || !process.stderr.isTTY ? {} : { onSource: (s: SignalSourceSummary) => process.stderr.write(`  read ${sourceText(s)}\n`) }),
         });
       } finally {
