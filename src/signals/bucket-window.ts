@@ -18,6 +18,10 @@ export class BucketWindow {
   private readonly n: number;
   private readonly vals: Float64Array;
   private cur = NaN;
+  /** Start of the bucket after the current one. */
+  private curEnd = -Infinity;
+  /** Ring index of the current bucket. */
+  private cs = 0;
   private first = NaN;
   private last = -Infinity;
   /** Sum mode: the running total over the window's buckets. Min mode: the least of the completed buckets in the window. */
@@ -41,7 +45,7 @@ export class BucketWindow {
   /** Add `v` at time `ts` (a `ts` before the latest one seen counts at the latest). */
   add(ts: number, v: number): void {
     if (!this.advance(ts)) return;
-    const s = slot(this.cur, this.n);
+    const s = this.cs;
     if (this.mode === 'sum') {
       this.vals[s]! += v;
       this.acc += v;
@@ -50,12 +54,19 @@ export class BucketWindow {
 
   /** Move the window's end to `ts` without a value; false when `ts` is not a finite time. */
   advance(ts: number): boolean {
+    // the common case: a later time in the current bucket (false for NaN, which goes on below)
+    if (ts >= this.last && ts < this.curEnd) {
+      this.last = ts;
+      return true;
+    }
     if (!Number.isFinite(ts)) return false;
     if (ts < this.last) ts = this.last;
     this.last = ts;
     const b = Math.floor(ts / this.stepMs);
     if (this.cur !== this.cur) {
       this.cur = b;
+      this.cs = slot(b, this.n);
+      this.curEnd = (b + 1) * this.stepMs;
       this.first = ts;
       return true;
     }
@@ -70,9 +81,11 @@ export class BucketWindow {
     }
     if (b - this.cur >= n && this.mode === 'sum') this.acc = 0;
     this.cur = b;
+    this.cs = slot(b, n);
+    this.curEnd = (b + 1) * this.stepMs;
     if (this.mode === 'min') {
       let m = Infinity;
-      const cs = slot(b, n);
+      const cs = this.cs;
       for (let s = 0; s < n; s++) if (s !== cs && this.vals[s]! < m) m = this.vals[s]!;
       this.acc = m;
     }
@@ -82,7 +95,7 @@ export class BucketWindow {
   /** The sum, or the minimum (`Infinity` when empty), over the window ending at the latest time seen. */
   get value(): number {
     if (this.mode === 'sum') return this.acc;
-    const c = this.vals[slot(this.cur, this.n)]!;
+    const c = this.vals[this.cs]!;
     return c < this.acc ? c : this.acc;
   }
 
@@ -100,6 +113,8 @@ export class BucketWindow {
   reset(): void {
     this.vals.fill(this.empty);
     this.cur = NaN;
+    this.curEnd = -Infinity;
+    this.cs = 0;
     this.first = NaN;
     this.last = -Infinity;
     this.acc = this.empty;

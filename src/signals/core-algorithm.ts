@@ -235,6 +235,7 @@ export class CoreAlgorithm {
   private readonly only: Set<string> | null;
   private readonly blockedModes: Set<string>;
   private readonly warmupMs: number;
+  private readonly lagOn: boolean;
   private readonly states = new Map<string, SymbolState>();
   private lastName = '';
   private last: SymbolState | null = null;
@@ -255,6 +256,7 @@ export class CoreAlgorithm {
     this.only = options.symbols && options.symbols.length > 0 ? new Set(options.symbols.map((s) => s.toUpperCase())) : null;
     this.blockedModes = new Set(this.config.blocked_modes);
     this.warmupMs = this.config.warmup_sec * SECOND;
+    this.lagOn = this.config.max_lag_ms > 0;
     this.configHash = options.configHash ?? configHashOf(options);
   }
 
@@ -377,7 +379,7 @@ export class CoreAlgorithm {
 
   /** Lag baseline and strategy mode, per event. */
   private clock(st: SymbolState, type: string, ts: number, recvTs: number, bidPrice: number, askPrice: number): void {
-    if (recvTs === recvTs && ts === ts) {
+    if (this.lagOn && recvTs === recvTs && ts === ts) {
       const d = recvTs - ts;
       st.lagMin.add(ts, d);
       st.lag = d - st.lagMin.value;
