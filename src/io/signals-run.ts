@@ -143,7 +143,15 @@ export async function runSignals(options: SignalsRunOptions): Promise<SignalsRun
             if (!f) feeders.set(s, (f = new FeatureLineFeeder(algo, s, quarantine.sink)));
             f.lines(lines, first);
           },
-          marketFile: (path, format) => feedMarketData(algo, path, format, market),
+          wholeFile: async (path) => {
+            let format;
+            try {
+              format = (await expandSignalInputs([path]))[0]!.format;
+            } catch (err) {
+              return { ...newSourceSummary(path, 'capture'), error: (err as Error).message };
+            }
+            return format === 'features' ? feedFeatureFile(algo, path, quarantine) : feedMarketData(algo, path, format, market);
+          },
           ...(options.onSource ? { onSource: options.onSource } : {}),
         },
         { ...options.watch, ...(options.abort ? { abort: options.abort } : {}) },

@@ -7,7 +7,7 @@
  *   last line (a writer caught mid-line) kept back and read again with what follows when the
  *   file grows — never an error. A last line still torn when the watch ends is reported, not
  *   judged, unless it is a whole JSON object (a writer that does not end its file with a newline);
- * - **anything else** (gzip, Parquet, zip, captures, dumps) cannot be read half-written, so it
+ * - **anything else** (gzip, Parquet, zip, captures, dumps) is not read half-written, so it
  *   is read whole once complete: when its size has not changed for `stableMs`. Our own writers
  *   write under a temporary name and rename, so their files appear complete and are read one
  *   `stableMs` later; other writers simply stop writing. A file that still fails (a truncated
@@ -19,8 +19,6 @@
 import { promises as fsp } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import type { SourceFormat } from './detect.js';
-import { detectFormat } from './detect.js';
 import { headText, looksLikeFeatures, newSourceSummary, type SignalSourceSummary } from './signal-inputs.js';
 
 /** Options of {@link watchFolder}. */
@@ -38,8 +36,8 @@ export interface WatchOptions {
 export interface WatchHandlers {
   /** A feature file's new complete lines. */
   featureLines(summary: SignalSourceSummary, lines: string[], firstLine: number): void;
-  /** A complete market-data file. */
-  marketFile(path: string, format: SourceFormat): Promise<SignalSourceSummary>;
+  /** A complete file that is not tailed (market data, or gzip feature rows); failures go in its summary. */
+  wholeFile(path: string): Promise<SignalSourceSummary>;
   /** A file is done with, or (feature files) first seen. */
   onSource?(summary: SignalSourceSummary): void;
 }
@@ -139,18 +137,7 @@ export async function watchFolder(dir: string, handlers: WatchHandlers, options:
         waiting = true;
         continue;
       }
-      let format: SourceFormat;
-      try {
-        format = await detectFormat(path);
-      } catch (err) {
-        const s = newSourceSummary(path, 'capture');
-        s.error = (err as Error).message;
-        t.mode = 'done';
-        order.push(s);
-        handlers.onSource?.(s);
-        continue;
-      }
-      const s = await handlers.marketFile(path, format);
+      const s = await handlers.wholeFile(path);
       t.mode = 'done';
       t.summary = s;
       order.push(s);

@@ -11,6 +11,7 @@ import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readF
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { readSignalsJsonl, readSignalsSqlite, signalFilePath } from '../../src/io/signal-sinks.js';
 import { samplePaths } from '../../src/io/sample.js';
@@ -160,6 +161,20 @@ describe('signals command', () => {
     const strip = (lines: string[]) => lines.map((l) => JSON.stringify({ ...JSON.parse(l), seq: 0 }));
     const watched = jsonLines(signalFilePath(out, 'r', 'jsonl')).filter((l) => l.includes('"ETHUSDT"'));
     expect(strip(watched)).toEqual(strip(jsonLines(signalFilePath(direct, 'r', 'jsonl'))));
+  }, 60_000);
+
+  it('--watch: gzip feature rows are read whole once stable, as feature rows', async () => {
+    const expected = fresh();
+    expect((await cli('signals', '--input', features, '--out', expected, '--run-id', 'g')).code).toBe(0);
+    const dir = fresh('watch');
+    const out = fresh();
+    const cfg = join(work, `fast-${n}.yaml`);
+    writeFileSync(cfg, 'signal:\n  watch_poll_ms: 50\n  watch_stable_ms: 200\n');
+    writeFileSync(join(dir, 'f.jsonl.gz'), gzipSync(featureText));
+    const r = await cli('signals', '--config', cfg, '--input', dir, '--watch', '--idle-exit', '0.5', '--out', out, '--run-id', 'g', '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).sources).toMatchObject([{ format: 'features', rows: featureRows, rejected: 0 }]);
+    expect(readFileSync(signalFilePath(out, 'g', 'jsonl'), 'utf8')).toBe(readFileSync(signalFilePath(expected, 'g', 'jsonl'), 'utf8'));
   }, 60_000);
 
   it('SIGTERM ends a watch cleanly: summary printed, every signal on disk', async () => {
