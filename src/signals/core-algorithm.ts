@@ -47,7 +47,7 @@ import type { FeatureRow } from '../microstructure/feature-columns.js';
 import { FeatureSet, type FeatureQuote, type FeatureSetOptions, type FeatureTrade } from '../microstructure/feature-set.js';
 import { fingerprint } from '../microstructure/fingerprint.js';
 import { FeatureFusion } from '../microstructure/fusion.js';
-import type { FusionSide } from '../microstructure/fusion-options.js';
+import { sideOf, type FusionSide } from '../microstructure/fusion-options.js';
 import { BucketWindow } from './bucket-window.js';
 import { GATING_REASONS, SignalSection, signalRules, type GatingReason, type SignalConfig, type SignalConfigInput } from './config.js';
 import { EmissionRule } from './dedup.js';
@@ -236,6 +236,7 @@ export class CoreAlgorithm {
   private readonly blockedModes: Set<string>;
   private readonly warmupMs: number;
   private readonly lagOn: boolean;
+  private readonly sideThreshold: number;
   private readonly states = new Map<string, SymbolState>();
   private lastName = '';
   private last: SymbolState | null = null;
@@ -252,6 +253,7 @@ export class CoreAlgorithm {
     this.featureOptions = options.features ?? {};
     const fusion = new FeatureFusion(this.featureOptions.fusion ?? {});
     this.fp = fusion.fp;
+    this.sideThreshold = fusion.resolved.threshold;
     this.modes = options.modes ?? null;
     this.only = options.symbols && options.symbols.length > 0 ? new Set(options.symbols.map((s) => s.toUpperCase())) : null;
     this.blockedModes = new Set(this.config.blocked_modes);
@@ -528,7 +530,8 @@ export class CoreAlgorithm {
       z_ofi: r.z_ofi,
       z_cvd: r.z_cvd,
       fusion_score: r.score,
-      fusion_side: SIDES[r.side] ?? (r.score > 0 ? 'buy' : 'sell'),
+      // a row without its side: the fusion's own rule at the configured threshold
+      fusion_side: SIDES[r.side] ?? sideOf(r.score, this.sideThreshold),
       fusion_consistency: r.consistency,
       divergence_type: r.divType as DivergenceType | null,
       divergence_strength: r.divStrength,
