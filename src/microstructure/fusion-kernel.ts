@@ -73,6 +73,8 @@ export class FusionKernel {
   private cumCvd = 0;
   private cumCvdC = 0;
   private bucketEnd = NaN;
+  /** Row-to-row values of the merge pass (see there). */
+  private readonly carried = new Float64Array(3);
 
   constructor(options: FusionOptions) {
     const o = (this.opts = resolveFusionOptions(options));
@@ -310,9 +312,12 @@ export class FusionKernel {
     const thr = this.opts.threshold;
     const sampling = this.divK !== null;
     const flowIsOfi = cum !== null;
-    let cumFlow = flowIsOfi ? this.cumFlow : cum0;
-    let zo = this.zo;
-    let zcv = this.zc;
+    // z_ofi, z_cvd and the cumulative flow go from row to row through a typed array, not as
+    // loop-carried locals, which V8 keeps boxed (an allocation per row) in on-stack-replaced code
+    const cv = this.carried;
+    cv[0] = this.zo;
+    cv[1] = this.zc;
+    cv[2] = flowIsOfi ? this.cumFlow : cum0;
     const oTs = out.ts;
     const oZo = out.z_ofi;
     const oZc = out.z_cvd;
@@ -330,27 +335,27 @@ export class FusionKernel {
         if (x !== SKIPPED) {
           // sample() acts only when an interval closes: call it then, not with every event's ts
           if (sampling && !(ts < this.bucketEnd)) {
-            this.cumFlow = cumFlow;
+            this.cumFlow = cv[2]!;
             this.sample(ts);
           }
           this.mid = 0.5 * (bidPrice[i]! + askPrice[i]!);
           const y = zAt[x]!;
-          if (y >= 0) zo = zq[y]!;
+          if (y >= 0) cv[0] = zq[y]!;
           if (flowIsOfi) {
             const v = cum[x]!;
-            if (v === v) cumFlow = v;
+            if (v === v) cv[2] = v;
           }
         }
         i++;
       } else {
         ts = tts[j]!;
         if (sampling && !(ts < this.bucketEnd)) {
-          this.cumFlow = cumFlow;
+          this.cumFlow = cv[2]!;
           this.sample(ts);
         }
-        if (!flowIsOfi) cumFlow = cumC[j - j0]!;
+        if (!flowIsOfi) cv[2] = cumC[j - j0]!;
         const y = tz[j - j0]!;
-        if (y >= 0) zcv = zc[y]!;
+        if (y >= 0) cv[1] = zc[y]!;
         j++;
       }
       if (sampling) {
@@ -359,6 +364,8 @@ export class FusionKernel {
         this.div = d !== null && ts - d.knownTs <= this.ttl ? d : null;
       }
       oTs[r] = ts;
+      const zo = cv[0]!;
+      const zcv = cv[1]!;
       if (zo !== zo || zcv !== zcv) {
         oZo[r] = NaN;
         oZc[r] = NaN;
@@ -377,8 +384,8 @@ export class FusionKernel {
       const d = this.div;
       oDiv[r] = d === null ? -1 : indexOf(d);
     }
-    this.cumFlow = cumFlow;
-    this.zo = zo;
-    this.zc = zcv;
+    this.cumFlow = cv[2]!;
+    this.zo = cv[0]!;
+    this.zc = cv[1]!;
   }
 }
