@@ -2,7 +2,7 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', 'io/index': 'src/io/index.ts' },
+    entry: { index: 'src/index.ts', 'io/index': 'src/node.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,

@@ -8,3 +8,5 @@
 export * from './core/index.js';
 export * from './microstructure/index.js';
 export * from './risk/index.js';
+export * from './signals/index.js';
+export * from './config.js';

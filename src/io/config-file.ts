@@ -5,7 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { UserInputError } from '../core/errors.js';
-import { envLayer, resolveConfig, type ConfigLayer, type ResolvedConfig } from '../core/config/resolve.js';
+import type { z } from 'zod';
+import { envLayerOf, resolveLayers, type ConfigLayer, type ResolvedConfig } from '../core/config/resolve.js';
 import { fileError } from './lines.js';
 
 /** Parse a YAML configuration text into a layer; `origin` names it in messages. */
@@ -46,13 +47,20 @@ export async function loadConfigFile(path: string): Promise<ConfigLayer> {
 }
 
 /**
- * The configuration of a run: defaults, then the file (if any), then the environment, then
- * the flags' layer (if any). Throws a one-line error naming each bad value and where it was set.
+ * The configuration of a run under a schema (the toolkit's is `ConfigSchema` of the root
+ * entry): defaults, then the file (if any), then the environment, then the flags' layer (if
+ * any). Throws a one-line error naming each bad value and where it was set.
+ *
+ * @example
+ * const { config } = await loadConfigWith(ConfigSchema, { file: 'cfg.yaml' });
  */
-export async function loadConfig(options: { file?: string; env?: Record<string, string | undefined>; flags?: ConfigLayer } = {}): Promise<ResolvedConfig> {
+export async function loadConfigWith<S extends z.ZodType>(
+  schema: S,
+  options: { file?: string; env?: Record<string, string | undefined>; flags?: ConfigLayer } = {},
+): Promise<ResolvedConfig<z.infer<S>>> {
   const layers: ConfigLayer[] = [];
   if (options.file) layers.push(await loadConfigFile(options.file));
-  layers.push(envLayer(options.env ?? process.env));
+  layers.push(envLayerOf(schema, options.env ?? process.env));
   if (options.flags) layers.push(options.flags);
-  return resolveConfig(layers);
+  return resolveLayers(schema, layers);
 }

@@ -8,7 +8,7 @@
  * The checks and their severities are listed in {@link DQ_CHECKS}; the per-row rules are in
  * `dq-kernels.ts`.
  */
-import { DEFAULT_DQ_EXAMPLES, DEFAULT_SILENCE_MS } from '../core/config/schema.js';
+import { DEFAULT_DQ_EXAMPLES, DEFAULT_SILENCE_MS } from '../core/config/sections.js';
 import { EVENT_KINDS, type EventKind } from '../core/events.js';
 import type { KindBatch } from '../core/batch.js';
 import { C, DQ_CHECKS, type DqCheckDef, type DqCheckId, type DqCheckResult, type DqReport, type DqStreamSummary, type Severity } from './dq-checks.js';

@@ -9,7 +9,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { f64Column, sideColumn } from '../core/batch.js';
 import { OfiError } from '../core/errors.js';
 import type { EventKind } from '../core/events.js';
-import { marketMask } from '../microstructure/columns.js';
+import { marketMask } from '../core/columns.js';
 import { symbolCodes } from './batch-ops.js';
 import type { SourceSummary } from './convert.js';
 import { expandInputs, type SourceFormat } from './detect.js';

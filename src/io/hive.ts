@@ -12,7 +12,7 @@
  * @see https://duckdb.org/docs/data/partitioning/hive_partitioning
  * @see https://cwiki.apache.org/confluence/display/Hive/LanguageManual+DDL#LanguageManualDDL-PartitionedTables
  */
-import { DEFAULT_ROTATE_ROWS, DEFAULT_ROTATE_SEC } from '../core/config/schema.js';
+import { DEFAULT_ROTATE_ROWS, DEFAULT_ROTATE_SEC } from '../core/config/sections.js';
 import { mkdir, link, rename, stat, unlink, access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';

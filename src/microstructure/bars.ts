@@ -32,7 +32,7 @@
  */
 import type { QuoteEvent, TradeEvent } from '../core/events.js';
 import type { StreamingCalculator } from './calculator.js';
-import type { QuoteColumns, TradeColumns } from './columns.js';
+import type { QuoteColumns, TradeColumns } from '../core/columns.js';
 import { BarColumnsBuilder, type Bar, type BarColumns } from './bar-columns.js';
 import { BarKernel, OFI_KEEP, type BarOptions } from './bar-kernel.js';
 import { ofi } from './ofi.js';

@@ -19,7 +19,7 @@ import { UserInputError } from '../core/errors.js';
 import type { AggressorSide } from '../core/events.js';
 import type { RecordBatch } from 'apache-arrow';
 import type { StreamingCalculator } from './calculator.js';
-import { tradeColumns, type TradeColumns } from './columns.js';
+import { tradeColumns, type TradeColumns } from '../core/columns.js';
 import { SessionClock } from './sessions.js';
 
 /**

@@ -22,7 +22,7 @@
  *
  * @see Cont, Kukanov & Stoikov (2014), "The price impact of order book events", J. Financial Econometrics 12(1).
  */
-import type { FeaturesConfig } from '../core/config/schema.js';
+import type { FeaturesConfig } from './config.js';
 import type { PrintKind, QuoteEvent, TradeEvent } from '../core/events.js';
 import { durationOrThrow, spanOrThrow, type Span } from '../core/spans.js';
 import type { Bar } from './bar-columns.js';

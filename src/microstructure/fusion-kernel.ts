@@ -6,7 +6,7 @@
  * front so that OFI, the mid and the divergence sampling all see the same accepted quotes, in
  * either face. OFI then runs with `'keep'`.
  */
-import type { QuoteColumns, TradeColumns } from './columns.js';
+import type { QuoteColumns, TradeColumns } from '../core/columns.js';
 import { CvdKernel } from './cvd.js';
 import { DivergenceKernel, type Divergence } from './divergence.js';
 import { consistencyOf, type FusionColumns, type FusionOptions, type ResolvedFusionOptions, resolveFusionOptions } from './fusion-options.js';

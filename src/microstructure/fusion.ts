@@ -37,7 +37,7 @@
 import { UserInputError } from '../core/errors.js';
 import type { QuoteEvent, TradeEvent } from '../core/events.js';
 import type { StreamingCalculator } from './calculator.js';
-import type { QuoteColumns, TradeColumns } from './columns.js';
+import type { QuoteColumns, TradeColumns } from '../core/columns.js';
 import type { Divergence } from './divergence.js';
 import { fingerprint } from './fingerprint.js';
 import { FusionKernel } from './fusion-kernel.js';

@@ -19,7 +19,7 @@
  *    direction of the position tops it up to that target only (never beyond the caps), and only
  *    when the shortfall is at least `add_min_frac` of it.
  */
-import { RiskSection, type RiskConfig, type RiskConfigInput } from '../core/config/risk.js';
+import { RiskSection, type RiskConfig, type RiskConfigInput } from './config.js';
 import { initialLossWallState, lossWallBlock, stepLossWall, type LossWallState } from './loss-wall.js';
 import { addOnStep, floorToStep, volTargetSize } from './sizing.js';
 import type { RiskAction, RiskDecision, RiskMarket, RiskPosition, RiskSignal, RiskSignalType, RiskState } from './types.js';

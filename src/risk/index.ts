@@ -34,7 +34,7 @@ export {
   type LossWallState,
 } from './loss-wall.js';
 export { checkRisk, resolveRiskConfig, initialRiskState, riskStateFromWall, DEFAULT_RISK_CONFIG } from './check.js';
-export { RiskSection, MODE_ENTRIES, type RiskConfig, type RiskConfigInput, type ModeEntries } from '../core/config/risk.js';
+export { RiskSection, MODE_ENTRIES, type RiskConfig, type RiskConfigInput, type ModeEntries } from './config.js';
 export {
   StrategyModeSection,
   parseScheduleWindow,
@@ -43,5 +43,5 @@ export {
   type StrategyModeConfigInput,
   type ScheduleWindow,
   type ScheduleAction,
-} from '../core/config/strategy-mode.js';
+} from './strategy-mode-config.js';
 export type { RiskSignal, RiskSignalType, RiskPosition, RiskMarket, RiskAction, RiskState, RiskDecision } from './types.js';

@@ -12,7 +12,7 @@
  * @see FTMO, "Maximum Daily Loss" (the prop-desk rule: equity-based, reset at the day boundary) — https://ftmo.com/en/trading-objectives/
  */
 import { DAY_MS } from '../core/time.js';
-import { RiskSection, type RiskConfig, type RiskConfigInput } from '../core/config/risk.js';
+import { RiskSection, type RiskConfig, type RiskConfigInput } from './config.js';
 
 /** The `risk` config values the wall reads. */
 export type LossWallConfig = Pick<RiskConfig, 'daily_loss_pct' | 'daily_loss_abs' | 'loss_rearm' | 'recover_frac' | 'cooloff_sec'>;

@@ -15,7 +15,7 @@
  *
  * @see https://en.wikipedia.org/wiki/Schmitt_trigger (separate on and off thresholds)
  */
-import type { ScheduleWindow, StrategyMode, StrategyModeConfig } from '../core/config/strategy-mode.js';
+import type { ScheduleWindow, StrategyMode, StrategyModeConfig } from './strategy-mode-config.js';
 
 /** The measures over a window; `null` where there was nothing to measure. */
 export interface ActivityMetrics {

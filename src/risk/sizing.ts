@@ -8,7 +8,7 @@
  * @see Harvey, Hoyle, Korgaonkar, Rattray, Sargaison & Van Hemert (2018), "The Impact of Volatility Targeting", Journal of Portfolio Management 45(1).
  * @see https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Exchange-Information (LOT_SIZE, MIN_NOTIONAL filters)
  */
-import type { RiskConfig } from '../core/config/risk.js';
+import type { RiskConfig } from './config.js';
 
 /** The `risk` config values sizing reads. */
 export type SizingConfig = Pick<

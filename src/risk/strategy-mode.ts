@@ -22,11 +22,11 @@ import {
   type StrategyMode,
   type StrategyModeConfig,
   type StrategyModeConfigInput,
-} from '../core/config/strategy-mode.js';
+} from './strategy-mode-config.js';
 import { annualise } from './volatility.js';
 import { judgeMode, type ActivityMetrics } from './mode-rules.js';
 
-export { STRATEGY_MODES, type StrategyMode } from '../core/config/strategy-mode.js';
+export { STRATEGY_MODES, type StrategyMode } from './strategy-mode-config.js';
 export { modeRank, type ActivityMetrics } from './mode-rules.js';
 
 /**

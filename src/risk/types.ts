@@ -2,7 +2,7 @@
  * The inputs and output of `checkRisk`, kept minimal so the backtester and the live loop can
  * fill them from what they already hold, and plain JSON so a decision can be logged and replayed.
  */
-import type { StrategyMode } from '../core/config/strategy-mode.js';
+import type { StrategyMode } from './strategy-mode-config.js';
 import type { LossWallState } from './loss-wall.js';
 
 /** Signal strengths, strongest buy to strongest sell (the signal layer's `signal_type`). */

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { readSignalsJsonl, readSignalsSqlite, signalFilePath } from '../../src/io/signal-sinks.js';
+import { readSignalsJsonl, readSignalsSqlite, signalFilePath } from '../../src/runs/signal-sinks.js';
 import { samplePaths } from '../../src/io/sample.js';
 import { SIGNAL_FIELDS } from '../../src/signals/types.js';
 import { cli } from '../helpers/run-cli.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, configLeaves, envLayer, flagLayer, renderConfigYaml, resolveConfig } from '../../src/core/config/index.js';
+import { ConfigError, flagLayer } from '../../src/core/config/index.js';
+import { configLeaves, envLayer, renderConfigYaml, resolveConfig } from '../../src/config.js';
 import { parseConfigText } from '../../src/io/config-file.js';
 
 const DEFAULTS_FILE = fileURLToPath(new URL('../../config/defaults.yaml', import.meta.url));

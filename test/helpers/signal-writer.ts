@@ -10,7 +10,7 @@
  * sure. (The dual sink is then assembled by hand around a JSONL sink that announces; without
  * these, `openSignalSink('dual', …)` makes it.)
  */
-import { DualSignalSink, JsonlSignalSink, openSignalSink, SqliteSignalSink, type SignalFlushOptions } from '../../src/io/signal-sinks.js';
+import { DualSignalSink, JsonlSignalSink, openSignalSink, SqliteSignalSink, type SignalFlushOptions } from '../../src/runs/signal-sinks.js';
 import type { SignalSink } from '../../src/signals/types.js';
 import { signalAt } from './signal-arbs.js';
 

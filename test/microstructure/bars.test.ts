@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { eventsToBatch, type QuoteEvent, type TradeEvent } from '../../src/core/index.js';
 import { BAR_FIELDS, BarAggregator, BarColumnsBuilder, bars, barsToArrow, type Bar, type BarColumns, type BarOptions } from '../../src/microstructure/bars.js';
-import { quoteColumns, tradeColumns } from '../../src/microstructure/columns.js';
+import { quoteColumns, tradeColumns } from '../../src/core/columns.js';
 import { close } from './contract.js';
 import { dataPath } from '../helpers/data.js';
 import { loadCapture } from './real-data.js';

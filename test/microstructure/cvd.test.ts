@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { eventsToBatch, type TradeEvent } from '../../src/core/index.js';
 import { cvd, CvdCalculator, type CvdOptions } from '../../src/microstructure/cvd.js';
-import { marketMask, tradeColumns } from '../../src/microstructure/columns.js';
+import { marketMask, tradeColumns } from '../../src/core/columns.js';
 import { dataPath } from '../helpers/data.js';
 import { loadCapture } from './real-data.js';
 import { testCalculatorContract } from './contract.js';

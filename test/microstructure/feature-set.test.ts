@@ -3,7 +3,7 @@ import { BarAggregator } from '../../src/microstructure/bars.js';
 import { FeatureFusion } from '../../src/microstructure/fusion.js';
 import { featureColumns, FeatureColumnsBuilder, type FeatureRow } from '../../src/microstructure/feature-columns.js';
 import { FeatureSet, featureSetOptionsFromConfig, type FeatureSetOptions } from '../../src/microstructure/feature-set.js';
-import { resolveConfig, envLayer } from '../../src/core/config/index.js';
+import { resolveConfig, envLayer } from '../../src/config.js';
 import { dataPath } from '../helpers/data.js';
 import { loadCapture, type QT } from './real-data.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { eventsToBatch, type QuoteEvent, type TradeEvent } from '../../src/core/index.js';
-import { quoteColumns, tradeColumns } from '../../src/microstructure/columns.js';
+import { quoteColumns, tradeColumns } from '../../src/core/columns.js';
 import { divergence, type Divergence } from '../../src/microstructure/divergence.js';
 import { canonicalJson, fingerprint, fnv1a64 } from '../../src/microstructure/fingerprint.js';
 import { consistencyOf, FeatureFusion, fusion, newFusionColumns, resolveFusionOptions, sideOf, type FusionColumns, type FusionOptions, type FusionOutput } from '../../src/microstructure/fusion.js';

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { checkRisk, DEFAULT_RISK_CONFIG, initialRiskState, resolveRiskConfig, riskStateFromWall } from '../../src/risk/check.js';
 import { DailyLossWall } from '../../src/risk/loss-wall.js';
 import type { RiskMarket, RiskPosition, RiskSignal, RiskSignalType } from '../../src/risk/types.js';
-import { STRATEGY_MODES } from '../../src/core/config/strategy-mode.js';
+import { STRATEGY_MODES } from '../../src/risk/strategy-mode-config.js';
 
 const TS = Date.UTC(2024, 7, 8, 23, 58);
 const sig = (signal_type: RiskSignalType, extra: Partial<RiskSignal> = {}): RiskSignal => ({ ts_ms: TS, symbol: 'BTCUSDT', signal_type, score: 2, ...extra });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { floorToStep, stepDecimals, volTargetSize, type SizingConfig } from '../../src/risk/sizing.js';
-import { RiskSection } from '../../src/core/config/risk.js';
+import { RiskSection } from '../../src/risk/config.js';
 
 const DEFAULTS: SizingConfig = RiskSection.parse({});
 

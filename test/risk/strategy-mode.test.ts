@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { StrategyModeManager, type ModeChange } from '../../src/risk/strategy-mode.js';
-import { parseScheduleWindow, StrategyModeSection, type StrategyModeConfigInput } from '../../src/core/config/strategy-mode.js';
+import { parseScheduleWindow, StrategyModeSection, type StrategyModeConfigInput } from '../../src/risk/strategy-mode-config.js';
 
 /** Every threshold off: a test turns on the ones it exercises. */
 const OFF: StrategyModeConfigInput = {

@@ -1,8 +1,8 @@
 /** The `signal` configuration section: its defaults and reasons, its checks, and its environment variables. */
 import { describe, expect, it } from 'vitest';
-import { configLeaves, resolveConfig, envLayer } from '../../src/core/config/resolve.js';
-import { SIGNAL_SINK_KINDS } from '../../src/io/signal-sinks.js';
-import { loadConfig } from '../../src/io/config-file.js';
+import { configLeaves, resolveConfig, envLayer } from '../../src/config.js';
+import { SIGNAL_SINK_KINDS } from '../../src/runs/signal-sinks.js';
+import { loadConfig } from '../../src/cli/config.js';
 import { SIGNAL_OUTPUT_KEYS, SIGNAL_SINK_NAMES, SignalSection, signalRules } from '../../src/signals/config.js';
 
 describe('signal section', () => {

@@ -1,7 +1,7 @@
 /** `ofi-backtest config`: the resolved configuration and where each value came from. */
 import type { Command } from 'commander';
-import { renderConfigYaml } from '../../core/config/render.js';
-import { loadConfig } from '../../io/config-file.js';
+import { renderConfigYaml } from '../../config.js';
+import { loadConfig } from '../config.js';
 
 interface ConfigFlags {
   config?: string;

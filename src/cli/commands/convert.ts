@@ -7,7 +7,7 @@ import { convertSources, partitionRows, type ConvertSummary, type SourceSummary 
 import { SOURCE_FORMATS } from '../../io/detect.js';
 import { formatReject, UserInputError } from '../../core/errors.js';
 import { flagLayer } from '../../core/config/resolve.js';
-import { loadConfig } from '../../io/config-file.js';
+import { loadConfig } from '../config.js';
 import { num, positiveInt, positiveNumber, samplePaths, secs, table } from '../format.js';
 
 /** File the data-quality report is written to inside the output folder (skipped by dataset readers). */

@@ -4,7 +4,7 @@ import { checkSources } from '../../io/convert.js';
 import { formatDqReport } from '../../io/dq.js';
 import { formatReject, UserInputError } from '../../core/errors.js';
 import { flagLayer } from '../../core/config/resolve.js';
-import { loadConfig } from '../../io/config-file.js';
+import { loadConfig } from '../config.js';
 import { num, positiveInt, positiveNumber, samplePaths } from '../format.js';
 import { sourceLine } from './convert.js';
 

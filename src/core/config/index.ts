@@ -1,3 +1,3 @@
-export * from './schema.js';
+export * from './sections.js';
 export * from './resolve.js';
 export * from './render.js';

@@ -3,8 +3,8 @@
  * `config/defaults.yaml` holds and `ofi-backtest config --print` shows.
  */
 import { stringify } from 'yaml';
-import { configLeaves, type ValueOrigin } from './resolve.js';
-import type { Config } from './schema.js';
+import type { z } from 'zod';
+import { schemaLeaves, type ValueOrigin } from './resolve.js';
 
 function wrap(text: string, width: number, indent: string): string[] {
   const out: string[] = [];
@@ -27,15 +27,16 @@ function scalar(v: unknown): string {
  * YAML of a configuration (the defaults when none is given), each value preceded by its reason
  * and, given origins, followed by where it came from.
  */
-export function renderConfigYaml(config?: Config, origins?: Record<string, ValueOrigin>, header = true): string {
+export function renderSchemaYaml(schema: z.ZodType, config?: unknown, origins?: Record<string, ValueOrigin>, header = true): string {
   const lines: string[] = [];
+  const leaves = schemaLeaves(schema);
   if (header) {
     lines.push('# ofi-backtest configuration: every value, its default, and why.');
     lines.push('# A value can also be set by an environment variable (the path upper-cased with _,');
     lines.push('# e.g. DATASET_ROTATE_SEC) or a command-line flag; later sources win.');
   }
   let section = '';
-  for (const leaf of configLeaves()) {
+  for (const leaf of leaves) {
     const parts = leaf.path.split('.');
     const top = parts[0]!;
     if (top !== section) {
@@ -47,7 +48,7 @@ export function renderConfigYaml(config?: Config, origins?: Record<string, Value
     // nested groups below a section (a.b.c) open their own key once
     for (let d = 1; d < parts.length - 1; d++) {
       const group = `${parts.slice(0, d + 1).join('.')}.`;
-      const first = configLeaves().find((l) => l.path.startsWith(group));
+      const first = leaves.find((l) => l.path.startsWith(group));
       if (first?.path === leaf.path) lines.push(`${'  '.repeat(d)}${parts[d]}:`);
     }
     lines.push(...wrap(leaf.description, 88, indent));

@@ -7,7 +7,6 @@
  */
 import { z } from 'zod';
 import { UserInputError } from '../errors.js';
-import { ConfigSchema, type Config } from './schema.js';
 
 /** Where a value came from. */
 export type ConfigSource = 'default' | 'file' | 'env' | 'flag';
@@ -30,8 +29,8 @@ export interface ValueOrigin {
 }
 
 /** A resolved configuration and where each value came from. */
-export interface ResolvedConfig {
-  config: Config;
+export interface ResolvedConfig<C = unknown> {
+  config: C;
   origins: Record<string, ValueOrigin>;
 }
 
@@ -89,7 +88,7 @@ function defType(s: AnySchema): string {
 }
 
 /** Every settable value of a schema, in declaration order. */
-export function configLeaves(schema: AnySchema = ConfigSchema, prefix = ''): ConfigLeaf[] {
+export function schemaLeaves(schema: AnySchema, prefix = ''): ConfigLeaf[] {
   const { inner } = unwrap(schema);
   const shape = (inner as z.ZodObject).shape as Record<string, AnySchema>;
   const out: ConfigLeaf[] = [];
@@ -98,7 +97,7 @@ export function configLeaves(schema: AnySchema = ConfigSchema, prefix = ''): Con
     const u = unwrap(child);
     const t = defType(u.inner);
     if (t === 'object') {
-      out.push(...configLeaves(child, path));
+      out.push(...schemaLeaves(child, path));
       continue;
     }
     let kind: ConfigLeaf['kind'] = 'other';
@@ -172,11 +171,11 @@ export function coerceText(leaf: ConfigLeaf, text: string): unknown {
   }
 }
 
-/** The environment layer: every variable that names a leaf (`DATASET_ROTATE_SEC` → dataset.rotate_sec). */
-export function envLayer(env: Record<string, string | undefined>): ConfigLayer {
+/** The environment layer of a schema: every variable that names a leaf (`DATASET_ROTATE_SEC` → dataset.rotate_sec). */
+export function envLayerOf(schema: AnySchema, env: Record<string, string | undefined>): ConfigLayer {
   const data: Record<string, unknown> = {};
   const at: Record<string, string> = {};
-  for (const leaf of configLeaves()) {
+  for (const leaf of schemaLeaves(schema)) {
     const v = env[leaf.env];
     if (v === undefined) continue;
     setPath(data, leaf.path, coerceText(leaf, v));
@@ -214,13 +213,13 @@ function expectedText(issue: z.core.$ZodIssue): string {
 }
 
 /**
- * Resolve layers over the defaults (later layers win) and validate. Throws a {@link ConfigError}
- * naming every bad value, unknown key included, with where it was set.
+ * Resolve layers over a schema's defaults (later layers win) and validate. Throws a
+ * {@link ConfigError} naming every bad value, unknown key included, with where it was set.
  *
  * @example
- * resolveConfig([envLayer({ DATASET_ROTATE_SEC: '60' })]).config.dataset.rotate_sec // 60
+ * resolveLayers(ConfigSchema, [envLayerOf(ConfigSchema, { DATASET_ROTATE_SEC: '60' })]).config.dataset.rotate_sec // 60
  */
-export function resolveConfig(layers: readonly ConfigLayer[] = []): ResolvedConfig {
+export function resolveLayers<S extends z.ZodType>(schema: S, layers: readonly ConfigLayer[] = []): ResolvedConfig<z.infer<S>> {
   const merged: Record<string, unknown> = {};
   const origins: Record<string, ValueOrigin> = {};
   for (const layer of layers) {
@@ -230,7 +229,8 @@ export function resolveConfig(layers: readonly ConfigLayer[] = []): ResolvedConf
       origins[path] = at ? { source: layer.source, at } : { source: layer.source };
     }
   }
-  const parsed = ConfigSchema.safeParse(merged);
+  const parsed = schema.safeParse(merged);
+  const leaves = schemaLeaves(schema);
   if (!parsed.success) {
     const issues: ConfigIssue[] = [];
     for (const issue of parsed.error.issues) {
@@ -240,7 +240,7 @@ export function resolveConfig(layers: readonly ConfigLayer[] = []): ResolvedConf
           // keys that exist at the same depth under the same parent
           const depth = path.split('.').length;
           const parent = issue.path.length ? `${issue.path.join('.')}.` : '';
-          const known = [...new Set(configLeaves().map((l) => l.path.split('.').slice(0, depth).join('.')))].filter((p) => p.startsWith(parent));
+          const known = [...new Set(leaves.map((l) => l.path.split('.').slice(0, depth).join('.')))].filter((p) => p.startsWith(parent));
           const near = closest(path, known);
           issues.push({ path, value: getPath(merged, path), expected: `unknown key${near ? ` (did you mean ${near}?)` : ''}`, ...atOf(origins, path) });
         }
@@ -251,7 +251,7 @@ export function resolveConfig(layers: readonly ConfigLayer[] = []): ResolvedConf
     }
     throw new ConfigError(issues);
   }
-  for (const leaf of configLeaves()) if (!origins[leaf.path]) origins[leaf.path] = { source: 'default' };
+  for (const leaf of leaves) if (!origins[leaf.path]) origins[leaf.path] = { source: 'default' };
   return { config: parsed.data, origins };
 }
 

@@ -13,8 +13,8 @@ import { GATING_REASONS, type GatingReason, type SignalConfigInput } from '../si
 import { SIGNAL_TYPES, type Signal, type SignalSink, type SignalType } from '../signals/types.js';
 import type { FeatureSetOptions } from '../microstructure/feature-set.js';
 import { stat } from 'node:fs/promises';
-import { fileError, readLineChunks, streamLineChunks } from './lines.js';
-import { QuarantineWriter, type QuarantineSummary } from './quarantine.js';
+import { fileError, readLineChunks, streamLineChunks } from '../io/lines.js';
+import { QuarantineWriter, type QuarantineSummary } from '../io/quarantine.js';
 import { expandSignalInputs, FeatureLineFeeder, feedMarketData, newSourceSummary, type SignalSourceSummary } from './signal-inputs.js';
 import { watchFolder } from './signals-watch.js';
 import { OfiError, UserInputError } from '../core/errors.js';

@@ -12,10 +12,10 @@
 import { formatSpan } from '../core/spans.js';
 import { featureColumns, FeatureColumnsBuilder, type FeatureRow } from '../microstructure/feature-columns.js';
 import { FeatureSet, type FeatureSetOptions } from '../microstructure/feature-set.js';
-import type { SourceSummary } from './convert.js';
-import { BatchViews, eachRun, type EventRunReport } from './event-runs.js';
+import type { SourceSummary } from '../io/convert.js';
+import { BatchViews, eachRun, type EventRunReport } from '../io/event-runs.js';
 import { FeatureWriter, featureFormatOf, type FeatureFileFormat } from './feature-writer.js';
-import type { QuarantineSummary } from './quarantine.js';
+import type { QuarantineSummary } from '../io/quarantine.js';
 
 /** Options of {@link computeFeatures}. */
 export interface ComputeFeaturesOptions {

@@ -16,10 +16,10 @@
 import { closeSync, createReadStream, ftruncateSync, fstatSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { REJECT_TEXT_MAX, rejectRecord } from '../core/errors.js';
 import type { Signal, SignalSink } from '../signals/types.js';
-import { fileError, streamLineChunks } from './lines.js';
+import { fileError, streamLineChunks } from '../io/lines.js';
 import { decodeSignal, signalJsonLine } from './signal-columns.js';
 import { FlushSchedule, signalFilePath, type SignalSinkOptions } from './signal-sink-base.js';
-import { countSkip, newReadStats, reject, type ReadOptions, type ReadStats } from './source.js';
+import { countSkip, newReadStats, reject, type ReadOptions, type ReadStats } from '../io/source.js';
 
 const NEWLINE = 0x0a;
 

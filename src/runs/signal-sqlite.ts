@@ -23,10 +23,10 @@ import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { rejectRecord, UserInputError } from '../core/errors.js';
 import type { Signal, SignalSink } from '../signals/types.js';
-import { fileError } from './lines.js';
+import { fileError } from '../io/lines.js';
 import { decodeSignal, SIGNAL_COLUMNS, storedNumber } from './signal-columns.js';
 import { FlushSchedule, signalFilePath, type SignalSinkOptions } from './signal-sink-base.js';
-import { newReadStats, reject, type ReadOptions } from './source.js';
+import { newReadStats, reject, type ReadOptions } from '../io/source.js';
 
 /** The message when better-sqlite3 is missing. */
 export const SQLITE_MISSING = 'the SQLite sink needs better-sqlite3, which is not installed (npm i better-sqlite3)';

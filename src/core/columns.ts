@@ -6,7 +6,7 @@
  *      for the Utf8 layout {@link marketMask} reads.
  */
 import type { RecordBatch } from 'apache-arrow';
-import { f64Column, sideColumn } from '../core/batch.js';
+import { f64Column, sideColumn } from './batch.js';
 
 /** Trades as columns. `market[i]` is 1 for an order-flow print (`printKind === 'MARKET'`); absent means all are. */
 export interface TradeColumns {

@@ -19,11 +19,11 @@ import { f64Column } from '../core/batch.js';
 import { OfiError, rejectRecord, type RejectSink } from '../core/errors.js';
 import type { CoreAlgorithm } from '../signals/core-algorithm.js';
 import { featureRowProblem, isFeatureRowShape, type FeatureRowInput } from '../signals/feature-input.js';
-import { expandInputs, type SourceFormat } from './detect.js';
-import { BatchViews } from './event-runs.js';
-import { readHead } from './lines.js';
-import { readOrdered } from './ordered.js';
-import { countSkip, newReadStats, reject, type ReadStats } from './source.js';
+import { expandInputs, type SourceFormat } from '../io/detect.js';
+import { BatchViews } from '../io/event-runs.js';
+import { readHead } from '../io/lines.js';
+import { readOrdered } from '../io/ordered.js';
+import { countSkip, newReadStats, reject, type ReadStats } from '../io/source.js';
 
 /** Formats `signals` reads: the market-data formats, and feature rows. */
 export type SignalInputFormat = SourceFormat | 'features';

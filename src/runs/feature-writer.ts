@@ -16,7 +16,7 @@ import { Field, Float64, Int8, makeData, RecordBatch, Schema, Struct, Utf8, type
 import { utf8Data } from '../core/batch.js';
 import { UserInputError } from '../core/errors.js';
 import type { FeatureColumn, FeatureColumnValues } from '../microstructure/feature-columns.js';
-import { ParquetWriter } from './parquet.js';
+import { ParquetWriter } from '../io/parquet.js';
 
 /** Output formats of feature files. */
 export type FeatureFileFormat = 'parquet' | 'jsonl';

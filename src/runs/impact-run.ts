@@ -32,11 +32,11 @@ import { MultiLevelOfiState, multiLevelOfiStep } from '../microstructure/ofi-mul
 import { OfiState, ofiStep } from '../microstructure/ofi.js';
 import { QuoteGate } from '../microstructure/quote-gate.js';
 import { ols, type OlsOptions, type OlsResult } from '../microstructure/regression.js';
-import type { SourceSummary } from './convert.js';
-import type { SourceFormat } from './detect.js';
-import { BatchViews, eachRun, type DepthView, type EventRunReport, type ListView } from './event-runs.js';
-import { lobsterDayStartMs } from './lobster.js';
-import type { QuarantineSummary } from './quarantine.js';
+import type { SourceSummary } from '../io/convert.js';
+import type { SourceFormat } from '../io/detect.js';
+import { BatchViews, eachRun, type DepthView, type EventRunReport, type ListView } from '../io/event-runs.js';
+import { lobsterDayStartMs } from '../io/lobster.js';
+import type { QuarantineSummary } from '../io/quarantine.js';
 
 /** Options of {@link priceImpact}. */
 export interface ImpactOptions {

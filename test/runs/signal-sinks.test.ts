@@ -24,8 +24,8 @@ import {
   signalJsonLine,
   SQLITE_MISSING,
   SqliteSignalSink,
-} from '../../src/io/signal-sinks.js';
-import { loadBetterSqlite } from '../../src/io/signal-sqlite.js';
+} from '../../src/runs/signal-sinks.js';
+import { loadBetterSqlite } from '../../src/runs/signal-sqlite.js';
 import { asStored, signalAt, signalsArb } from '../helpers/signal-arbs.js';
 
 const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -283,7 +283,7 @@ describe('a run killed with SIGKILL', () => {
     const entry = join(repo, '.tmp', `io-entry-${process.pid}.mjs`);
     const hide = join(repo, '.tmp', `hide-sqlite-${process.pid}.cjs`);
     const probe = join(repo, '.tmp', `probe-sqlite-${process.pid}.mjs`);
-    await build({ entryPoints: [join(repo, 'src/io/index.ts')], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: entry, logLevel: 'error' });
+    await build({ entryPoints: [join(repo, 'src/node.ts')], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: entry, logLevel: 'error' });
     // a static import would go through the ESM resolver, which the hook below does not cover
     expect(readFileSync(entry, 'utf8')).not.toMatch(/^\s*import[^;]*["']better-sqlite3["']/m);
     writeFileSync(
