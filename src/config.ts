@@ -9,23 +9,26 @@
  * rendered (`ofi-backtest config --defaults`), and a test keeps the two in step.
  */
 import { z } from 'zod';
-import { DatasetSection, DqSection } from './core/config/sections.js';
+import { DatasetSection, DqSection, SymbolsSection } from './core/config/sections.js';
 import { envLayerOf, resolveLayers, schemaLeaves, type ConfigLayer, type ConfigLeaf, type ResolvedConfig, type ValueOrigin } from './core/config/resolve.js';
 import { renderSchemaYaml } from './core/config/render.js';
 import { FeaturesSection } from './microstructure/config.js';
 import { SignalSection } from './signals/config.js';
 import { StrategyModeSection } from './risk/strategy-mode-config.js';
-import { RiskSection } from './risk/config.js';
+import { RiskSection, type RiskConfig } from './risk/config.js';
+import { HarvestSection } from './live/config.js';
 
 /** The whole configuration. */
 export const ConfigSchema = z
   .object({
+    harvest: HarvestSection.prefault({}),
     dataset: DatasetSection.prefault({}),
     dq: DqSection.prefault({}),
     features: FeaturesSection.prefault({}),
     signal: SignalSection.prefault({}),
     strategy_mode: StrategyModeSection.prefault({}),
     risk: RiskSection.prefault({}),
+    symbols: SymbolsSection,
   })
   .strict();
 
@@ -62,4 +65,13 @@ export function defaultConfig(): Config {
 /** YAML of a configuration (the defaults when none is given), each value with its reason and, given origins, where it came from. */
 export function renderConfigYaml(config?: Config, origins?: Record<string, ValueOrigin>, header = true): string {
   return renderSchemaYaml(ConfigSchema, config, origins, header);
+}
+
+/**
+ * The risk section for one symbol: its lot step, minimum quantity and notional from the
+ * `symbols` section when the symbol is listed there, so sizing rounds as the exchange would.
+ */
+export function riskConfigFor(config: Config, symbol: string): RiskConfig {
+  const spec = config.symbols[symbol];
+  return spec ? { ...config.risk, lot_step: spec.lot_step, min_qty: spec.min_qty, min_notional: spec.min_notional } : config.risk;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, flagLayer } from '../../src/core/config/index.js';
-import { configLeaves, envLayer, renderConfigYaml, resolveConfig } from '../../src/config.js';
+import { configLeaves, envLayer, renderConfigYaml, resolveConfig, riskConfigFor } from '../../src/config.js';
 import { parseConfigText } from '../../src/io/config-file.js';
 
 const DEFAULTS_FILE = fileURLToPath(new URL('../../config/defaults.yaml', import.meta.url));
@@ -59,5 +59,23 @@ describe('configuration', () => {
 
   it('refuses a file that is not YAML, naming its line', () => {
     expect(() => parseConfigText('dataset:\n  format: [jsonl\n', 'cfg.yaml')).toThrow(/^cfg\.yaml:\d+: not valid YAML/);
+  });
+});
+
+describe('the symbols and harvest sections', () => {
+  it('adds a file\'s instruments to the built-in ones, and refuses a bad symbol', () => {
+    const { config } = resolveConfig([parseConfigText('symbols:\n  SOLUSDT: { tick_size: 0.01, lot_step: 1, min_qty: 1, min_notional: 5 }\n', 'cfg.yaml')]);
+    expect(Object.keys(config.symbols).sort()).toEqual(['BTCUSDT', 'ETHUSDT', 'SOLUSDT']);
+    expect(riskConfigFor(config, 'SOLUSDT')).toMatchObject({ lot_step: 1, min_qty: 1, min_notional: 5 });
+    expect(riskConfigFor(config, 'ETHUSDT').min_notional).toBe(20);
+    expect(riskConfigFor(config, 'XRPUSDT')).toBe(config.risk);
+    expect(() => resolveConfig([parseConfigText('symbols:\n  sol: { tick_size: 1, lot_step: 1, min_qty: 1, min_notional: 1 }\n', 'cfg.yaml')])).toThrow(/symbols\.sol: invalid key: expected an upper-case exchange symbol/);
+  });
+
+  it('takes HARVEST_OUTPUT_DIR and SIGNAL_SINK_KIND from the environment', () => {
+    const { config, origins } = resolveConfig([envLayer({ HARVEST_OUTPUT_DIR: '/data/live', SIGNAL_SINK_KIND: 'sqlite' })]);
+    expect(config.harvest.output_dir).toBe('/data/live');
+    expect(config.signal.sink_kind).toBe('sqlite');
+    expect(origins['harvest.output_dir']).toEqual({ source: 'env', at: 'HARVEST_OUTPUT_DIR' });
   });
 });

@@ -40,7 +40,8 @@ export function renderSchemaYaml(schema: z.ZodType, config?: unknown, origins?: 
     const parts = leaf.path.split('.');
     const top = parts[0]!;
     if (top !== section) {
-      lines.push('', `${top}:`);
+      lines.push('');
+      if (parts.length > 1) lines.push(`${top}:`); // a top-level value (the symbols map) is its own key
       section = top;
     }
     const depth = parts.length - 1;
@@ -55,7 +56,12 @@ export function renderSchemaYaml(schema: z.ZodType, config?: unknown, origins?: 
     const value = config ? leaf.path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], config) : leaf.default;
     const origin = origins?.[leaf.path];
     const note = origin && origin.source !== 'default' ? `  # from ${origin.source}${origin.at ? ` ${origin.at}` : ''}` : '';
-    lines.push(`${indent}${parts[parts.length - 1]}: ${scalar(value)}${note}`);
+    const key = parts[parts.length - 1];
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      // a map (the per-symbol rules): a block under its key, flow style per entry
+      lines.push(`${indent}${key}:${note}`);
+      for (const [k, v] of Object.entries(value)) lines.push(`${indent}  ${k}: ${scalar(v)}`);
+    } else lines.push(`${indent}${key}: ${scalar(value)}${note}`);
   }
   return `${lines.join('\n')}\n`;
 }

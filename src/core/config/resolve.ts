@@ -176,6 +176,7 @@ export function envLayerOf(schema: AnySchema, env: Record<string, string | undef
   const data: Record<string, unknown> = {};
   const at: Record<string, string> = {};
   for (const leaf of schemaLeaves(schema)) {
+    if (leaf.kind === 'other') continue; // maps and records are set in files, not one variable
     const v = env[leaf.env];
     if (v === undefined) continue;
     setPath(data, leaf.path, coerceText(leaf, v));
@@ -205,6 +206,10 @@ function expectedText(issue: z.core.$ZodIssue): string {
       return `expected ${i.origin === 'array' ? 'at least' : 'a number'} ${i.inclusive ? '≥' : '>'} ${String(i.minimum)}`;
     case 'too_big':
       return `expected a number ${i.inclusive ? '≤' : '<'} ${String(i.maximum)}`;
+    case 'invalid_key': {
+      const inner = (i as { issues?: { message: string }[] }).issues?.[0]?.message;
+      return `invalid key${inner ? `: ${inner}` : ''}`;
+    }
     case 'invalid_value':
       return `expected one of ${(i.values ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
     default:

@@ -42,3 +42,36 @@ export const DqSection = z
     examples: posInt().default(DEFAULT_DQ_EXAMPLES).describe('Examples kept per check: enough to find the pattern, few enough to read.'),
   })
   .strict();
+
+/**
+ * The trading rules of one instrument, as Binance's exchangeInfo gives them (PRICE_FILTER
+ * tickSize, LOT_SIZE stepSize and minQty, MIN_NOTIONAL notional).
+ * @see https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Exchange-Information
+ */
+export const InstrumentSpec = z
+  .object({
+    tick_size: posNum(),
+    lot_step: posNum(),
+    min_qty: z.number().nonnegative(),
+    min_notional: z.number().nonnegative(),
+  })
+  .strict();
+export type InstrumentSpec = z.infer<typeof InstrumentSpec>;
+
+/** The instruments the toolkit knows without being told (Binance USD-M exchangeInfo). */
+export const DEFAULT_SYMBOLS: Readonly<Record<string, InstrumentSpec>> = {
+  BTCUSDT: { tick_size: 0.1, lot_step: 0.001, min_qty: 0.001, min_notional: 100 },
+  ETHUSDT: { tick_size: 0.01, lot_step: 0.001, min_qty: 0.001, min_notional: 20 },
+};
+
+/**
+ * Per-symbol instrument rules. Symbols a file lists are added to (or replace) the built-in
+ * ones; a symbol listed nowhere uses the `risk` section's lot and notional values.
+ */
+export const SymbolsSection = z
+  .record(z.string().regex(/^[A-Z0-9_]+$/, { message: 'expected an upper-case exchange symbol' }), InstrumentSpec)
+  .transform((given) => ({ ...DEFAULT_SYMBOLS, ...given }))
+  .default({ ...DEFAULT_SYMBOLS })
+  .describe(
+    'Instrument rules per symbol (tick size, lot step, minimum quantity and notional) from Binance USD-M exchangeInfo, so sizing rounds and refuses as the exchange would; the two symbols of the bundled sample are built in (their ticks are what the data shows: 0.1 and 0.01); symbols listed here are added to them.',
+  );
