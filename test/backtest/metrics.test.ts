@@ -113,7 +113,7 @@ describe('MetricsAggregator: a five-trade ledger by hand', () => {
     expect(l.bySignal.sell!.trades).toBe(1); // T5 opened by the flip's 'sell' fill
     expect(Object.keys(l.byMode)).toEqual(['active', 'normal']);
     expect(l.byHour['23']!.trades).toBe(5);
-    for (const layer of Object.values(l)) {
+    for (const layer of [l.bySymbol, l.byMode, l.byHour, l.bySignal]) {
       const groups = Object.values(layer);
       expect(groups.reduce((a, g) => a + g.trades, 0)).toBe(5);
       expect(groups.reduce((a, g) => a + g.pnl, 0)).toBeCloseTo(r.tradePnl, 9);
