@@ -17,6 +17,7 @@ import { SignalSection } from './signals/config.js';
 import { StrategyModeSection } from './risk/strategy-mode-config.js';
 import { RiskSection, type RiskConfig } from './risk/config.js';
 import { HarvestSection } from './live/config.js';
+import { BacktestSection } from './backtest/config.js';
 import { StrategySection } from './backtest/strategy-config.js';
 
 /** The whole configuration. */
@@ -29,6 +30,7 @@ export const ConfigSchema = z
     signal: SignalSection.prefault({}),
     strategy_mode: StrategyModeSection.prefault({}),
     risk: RiskSection.prefault({}),
+    backtest: BacktestSection.prefault({}),
     strategy: StrategySection.prefault({}),
     symbols: SymbolsSection,
   })
