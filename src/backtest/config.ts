@@ -103,7 +103,7 @@ export const BacktestSection = z
       .positive()
       .max(10)
       .default(2)
-      .describe('Probabilistic queue: n of the power function: 2, hftbacktest\'s SquareProbQueueModel, the middle of the 1–3 its examples use.'),
+      .describe('Probabilistic queue: n of the power function: 2, hftbacktest\'s SquareProbQueueModel: cancellations near the front of the queue are taken to come mostly from behind.'),
     queue_sample: z
       .boolean()
       .default(false)
