@@ -10,3 +10,5 @@ export { TouchFill, BookWalkFill, type FillModel, type TakerBook, type Execution
 export { RiskAverseQueue, ProbabilisticQueue, QueuePosition, type QueueModel, type QueueProbability, type ProbabilisticQueueOptions } from './models/queue.js';
 export { MarkPriceFunding, type FundingModel } from './models/funding.js';
 export { SeededRandom } from './models/random.js';
+export { simulatorFromConfig, modelsFromConfig } from './from-config.js';
+export { applyExecution, unrealizedPnl, reducibleQty, flatPosition } from './account.js';

@@ -1,0 +1,238 @@
+/**
+ * What the simulated venue knows of one symbol's market: the latest best bid and ask (quotes),
+ * a local order book kept from depth data (`LocalOrderBook`, Binance's sync rules), the mark
+ * price and funding schedule, and the orders resting there.
+ *
+ * Quotes (bookTicker) and depth diffs describe the same book at different moments; whichever is
+ * newer sets the touch. When the quote is newer, its best bid and ask are the touch and the local
+ * book supplies only the levels behind them; a level of the older book in front of the newer
+ * quote is stale and never offered. Diffs that arrive before a snapshot (or after a gap) are kept
+ * (copied; at most {@link MAX_PENDING_DIFFS}) and replayed on the next snapshot, as the book's
+ * sync rules ask of its caller.
+ *
+ * @see https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/How-to-manage-a-local-order-book-correctly
+ */
+import type { DepthEvent } from '../../core/events.js';
+import { LocalOrderBook, topLevels, type BookDiff, type TopLevels } from '../../microstructure/book.js';
+import type { BookView, Order, Position } from '../types.js';
+import { flatPosition } from './account.js';
+import type { TakerBook } from './models/fill.js';
+import { QueuePosition } from './models/queue.js';
+
+/** Diffs kept while the local book waits for a snapshot; older ones are dropped (a snapshot needs only the ones around it). */
+export const MAX_PENDING_DIFFS = 4096;
+
+/** An order resting at the venue, with its queue estimate. */
+export class Resting {
+  readonly q = new QueuePosition();
+  /** Last displayed size seen at the order's price (`NaN`: not known). */
+  displayed = NaN;
+  /** Whether the opposite best crossed the order at the last look: a crossing fills only when it is new. */
+  crossed = false;
+
+  constructor(
+    readonly order: Order,
+    /** +1 a bid (buy), −1 an ask (sell). */
+    readonly dir: 1 | -1,
+  ) {}
+}
+
+export class SymbolVenue {
+  readonly position: Position;
+  bid = NaN;
+  bidQty = 0;
+  ask = NaN;
+  askQty = 0;
+  quoteTs = -Infinity;
+  book: LocalOrderBook | null = null;
+  depthTs = -Infinity;
+  private pending: BookDiff[] = [];
+  markPrice = NaN;
+  fundingRate = NaN;
+  /** Next funding time announced by the mark stream (`NaN`: none pending). */
+  nextFunding = NaN;
+  /** Latest funding time settled. */
+  lastFunding = -Infinity;
+  lastTrade = NaN;
+  readonly resting: Resting[] = [];
+  private readonly view: BookView & { bids: [number, number][]; asks: [number, number][] } = {
+    bidPrice: NaN,
+    bidQty: 0,
+    askPrice: NaN,
+    askQty: 0,
+    ts: NaN,
+    bids: [],
+    asks: [],
+  };
+  private top: TopLevels = topLevels(64);
+  private readonly viewBook: TakerBook = { dir: 1, n: 0, prices: new Float64Array(64), qtys: new Float64Array(64), hasDepth: true };
+
+  constructor(readonly symbol: string) {
+    this.position = flatPosition(symbol);
+  }
+
+  /** Apply a depth event to the local book; true when the book changed. */
+  applyDepth(d: DepthEvent): boolean {
+    const book = (this.book ??= new LocalOrderBook());
+    if (d.isSnapshot) {
+      book.applySnapshot(d);
+      for (const p of this.pending) book.applyDiff(p);
+      this.pending = [];
+      this.depthTs = d.ts;
+      return true;
+    }
+    if (!book.synced) {
+      this.keep(d);
+      return false;
+    }
+    const r = book.applyDiff(d);
+    if (r === 'applied') {
+      this.depthTs = d.ts;
+      return true;
+    }
+    if (r === 'gap') this.keep(d);
+    return false;
+  }
+
+  private keep(d: DepthEvent): void {
+    if (this.pending.length >= MAX_PENDING_DIFFS) this.pending.shift();
+    this.pending.push({
+      firstUpdateId: d.firstUpdateId,
+      lastUpdateId: d.lastUpdateId,
+      prevUpdateId: d.prevUpdateId,
+      bidPrices: d.bidPrices.slice(),
+      bidQtys: d.bidQtys.slice(),
+      askPrices: d.askPrices.slice(),
+      askQtys: d.askQtys.slice(),
+    });
+  }
+
+  /** True when the local book is in sync and newer than the latest quote (or there is no quote on that side). */
+  private bookLeads(quoteOk: boolean): boolean {
+    const b = this.book;
+    return b !== null && b.synced && (this.depthTs > this.quoteTs || !quoteOk);
+  }
+
+  get bestBid(): number {
+    return this.bookLeads(this.bid === this.bid) ? this.book!.bestBid : this.bid;
+  }
+  get bestBidQty(): number {
+    return this.bookLeads(this.bid === this.bid) ? this.book!.bestBidQty : this.bidQty;
+  }
+  get bestAsk(): number {
+    return this.bookLeads(this.ask === this.ask) ? this.book!.bestAsk : this.ask;
+  }
+  get bestAskQty(): number {
+    return this.bookLeads(this.ask === this.ask) ? this.book!.bestAskQty : this.askQty;
+  }
+  /** Latest time the touch changed, ms. */
+  get bookTs(): number {
+    return this.depthTs > this.quoteTs ? this.depthTs : this.quoteTs;
+  }
+
+  /** Price positions are valued at: the mark price when the data has it, else the mid, else the last print. */
+  get mark(): number {
+    if (this.markPrice === this.markPrice) return this.markPrice;
+    const b = this.bestBid;
+    const a = this.bestAsk;
+    if (b === b && a === a) return (b + a) / 2;
+    return this.lastTrade;
+  }
+
+  /** Fill `top` with every level of the local book (both sides, best first); returns the levels on the `dir` side. */
+  private allLevels(dir: 1 | -1): number {
+    const book = this.book!;
+    const { bids, asks } = book.depth;
+    const k = Math.max(bids, asks);
+    if (this.top.bidPrices.length < k) this.top = topLevels(Math.max(k, this.top.bidPrices.length * 2));
+    book.topK(k, this.top);
+    return dir === 1 ? asks : bids;
+  }
+
+  /**
+   * The side a taker meets (`dir` +1: asks for a buy; −1: bids for a sell), best first, into
+   * `tb` (grown as needed): the newer of quote and book at the touch, the book's levels behind it.
+   */
+  takerBook(dir: 1 | -1, tb: TakerBook): TakerBook {
+    const quote = dir === 1 ? this.ask : this.bid;
+    const quoteQty = dir === 1 ? this.askQty : this.bidQty;
+    const quoteOk = quote === quote;
+    const book = this.book !== null && this.book.synced ? this.book : null;
+    let n = 0;
+    tb.dir = dir;
+    tb.hasDepth = book !== null;
+    if (quoteOk && !this.bookLeads(quoteOk)) {
+      tb.prices[0] = quote;
+      tb.qtys[0] = quoteQty;
+      n = 1;
+    }
+    if (book) {
+      const levels = this.allLevels(dir);
+      if (tb.prices.length < levels + 1) {
+        tb.prices = new Float64Array(levels + 1);
+        tb.qtys = new Float64Array(levels + 1);
+        if (n === 1) {
+          tb.prices[0] = quote;
+          tb.qtys[0] = quoteQty;
+        }
+      }
+      const P = dir === 1 ? this.top.askPrices : this.top.bidPrices;
+      const Q = dir === 1 ? this.top.askQtys : this.top.bidQtys;
+      const behindQuote = n === 1;
+      for (let i = 0; i < levels; i++) {
+        const p = P[i]!;
+        // behind a newer quote, only the book's levels strictly worse than its touch
+        if (behindQuote && !(dir * (p - quote) > 0)) continue;
+        tb.prices[n] = p;
+        tb.qtys[n] = Q[i]!;
+        n++;
+      }
+    }
+    tb.n = n;
+    return tb;
+  }
+
+  /**
+   * Displayed size at `price` on the side of a resting order (`dir` +1 bids, −1 asks): the newer
+   * touch's size when the price is the touch, 0 for a price better than the touch (a new level),
+   * the local book's size when in sync, `NaN` when not known.
+   */
+  displayedAt(dir: 1 | -1, price: number): number {
+    const best = dir === 1 ? this.bestBid : this.bestAsk;
+    if (!(best === best)) return NaN;
+    if (best === price) return dir === 1 ? this.bestBidQty : this.bestAskQty;
+    if (dir * (price - best) > 0) return 0;
+    const book = this.book;
+    if (book === null || !book.synced) return NaN;
+    const levels = this.allLevels(-dir as 1 | -1);
+    const P = dir === 1 ? this.top.bidPrices : this.top.askPrices;
+    const Q = dir === 1 ? this.top.bidQtys : this.top.askQtys;
+    for (let i = 0; i < levels; i++) {
+      if (P[i] === price) return Q[i]!;
+      if (dir * (P[i]! - price) < 0) return 0; // passed it: no such level
+    }
+    return NaN; // beyond the deepest level known
+  }
+
+  /** The venue's book as a strategy sees it (a live object, refreshed here). */
+  bookView(levels: number): BookView {
+    const v = this.view;
+    v.bidPrice = this.bestBid;
+    v.bidQty = this.bestBidQty;
+    v.askPrice = this.bestAsk;
+    v.askQty = this.bestAskQty;
+    v.ts = this.bookTs === -Infinity ? NaN : this.bookTs;
+    v.bids.length = 0;
+    v.asks.length = 0;
+    const book = this.book;
+    if (book !== null && book.synced) {
+      const tb = this.viewBook;
+      for (const dir of [1, -1] as const) {
+        this.takerBook(dir, tb);
+        const out = dir === 1 ? v.asks : v.bids;
+        for (let i = 0; i < tb.n && i < levels; i++) out.push([tb.prices[i]!, tb.qtys[i]!]);
+      }
+    }
+    return v;
+  }
+}
