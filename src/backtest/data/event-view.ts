@@ -1,0 +1,102 @@
+/**
+ * Events of an {@link EventTable} as the flat objects of `core/events.ts`, for strategies
+ * written against objects (`Strategy.onQuote(quote, ctx)`). One scratch object per kind is
+ * filled and handed out again for every event of that kind: copy what you keep. Depth level
+ * arrays are reused the same way (their length set to the row's levels).
+ */
+import type { DepthEvent, MarkEvent, MarketEvent, QuoteEvent, TradeEvent } from '../../core/events.js';
+import { DEPTH, MARK, QUOTE, TRADE, type ListColumn } from './columns.js';
+import type { EventTable } from './event-table.js';
+
+function fillList(out: number[], l: ListColumn, r: number): void {
+  const a = l.offsets[r]!;
+  const z = l.offsets[r + 1]!;
+  out.length = z - a;
+  for (let j = a; j < z; j++) out[j - a] = l.values[j]!;
+}
+
+/** See the module comment. */
+export class EventView {
+  readonly quoteEvent: QuoteEvent = { type: 'quote', symbol: '', ts: NaN, recvTs: NaN, bidPrice: NaN, bidQty: NaN, askPrice: NaN, askQty: NaN, updateId: NaN };
+  readonly tradeEvent: TradeEvent = { type: 'trade', symbol: '', ts: NaN, recvTs: NaN, price: NaN, qty: NaN, side: 'buy', id: NaN, firstId: NaN, lastId: NaN, printKind: 'MARKET' };
+  readonly depthEvent: DepthEvent = { type: 'depth', symbol: '', ts: NaN, recvTs: NaN, isSnapshot: false, firstUpdateId: NaN, lastUpdateId: NaN, prevUpdateId: NaN, bidPrices: [], bidQtys: [], askPrices: [], askQtys: [] };
+  readonly markEvent: MarkEvent = { type: 'mark', symbol: '', ts: NaN, recvTs: NaN, markPrice: NaN, indexPrice: NaN, fundingRate: NaN, nextFundingTime: NaN };
+
+  /** Event `i` of the table's merged order (a reused object). */
+  at(t: EventTable, i: number): MarketEvent {
+    const r = t.row[i]!;
+    const symbol = t.symbols[t.sym[i]!]!;
+    switch (t.kind[i]) {
+      case QUOTE:
+        return this.quote(t, r, symbol);
+      case TRADE:
+        return this.trade(t, r, symbol);
+      case DEPTH:
+        return this.depth(t, r, symbol);
+      case MARK:
+        return this.mark(t, r, symbol);
+      default:
+        throw new Error(`event ${i}: unknown kind code ${t.kind[i]}`);
+    }
+  }
+
+  quote(t: EventTable, r: number, symbol: string): QuoteEvent {
+    const c = t.quote;
+    const e = this.quoteEvent;
+    e.symbol = symbol;
+    e.ts = c.ts[r]!;
+    e.recvTs = c.recvTs[r]!;
+    e.bidPrice = c.bidPrice[r]!;
+    e.bidQty = c.bidQty[r]!;
+    e.askPrice = c.askPrice[r]!;
+    e.askQty = c.askQty[r]!;
+    e.updateId = c.updateId[r]!;
+    return e;
+  }
+
+  trade(t: EventTable, r: number, symbol: string): TradeEvent {
+    const c = t.trade;
+    const e = this.tradeEvent;
+    e.symbol = symbol;
+    e.ts = c.ts[r]!;
+    e.recvTs = c.recvTs[r]!;
+    e.price = c.price[r]!;
+    e.qty = c.qty[r]!;
+    e.side = c.side[r]! > 0 ? 'buy' : 'sell';
+    e.id = c.id[r]!;
+    e.firstId = c.firstId[r]!;
+    e.lastId = c.lastId[r]!;
+    e.printKind = t.printKinds[c.print[r]!] ?? '';
+    return e;
+  }
+
+  depth(t: EventTable, r: number, symbol: string): DepthEvent {
+    const c = t.depth;
+    const e = this.depthEvent;
+    e.symbol = symbol;
+    e.ts = c.ts[r]!;
+    e.recvTs = c.recvTs[r]!;
+    e.isSnapshot = c.isSnapshot[r] === 1;
+    e.firstUpdateId = c.firstUpdateId[r]!;
+    e.lastUpdateId = c.lastUpdateId[r]!;
+    e.prevUpdateId = c.prevUpdateId[r]!;
+    fillList(e.bidPrices, c.bidPrices, r);
+    fillList(e.bidQtys, c.bidQtys, r);
+    fillList(e.askPrices, c.askPrices, r);
+    fillList(e.askQtys, c.askQtys, r);
+    return e;
+  }
+
+  mark(t: EventTable, r: number, symbol: string): MarkEvent {
+    const c = t.mark;
+    const e = this.markEvent;
+    e.symbol = symbol;
+    e.ts = c.ts[r]!;
+    e.recvTs = c.recvTs[r]!;
+    e.markPrice = c.markPrice[r]!;
+    e.indexPrice = c.indexPrice[r]!;
+    e.fundingRate = c.fundingRate[r]!;
+    e.nextFundingTime = c.nextFundingTime[r]!;
+    return e;
+  }
+}

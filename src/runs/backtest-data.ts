@@ -1,0 +1,146 @@
+/**
+ * The backtest's `DataReader`, Node side: files of any io source (captures, dumps, LOBSTER,
+ * datasets, Parquet, JSONL) as one time-ordered event stream across sources, symbols and
+ * kinds, columnar (`backtest/data-reader.ts`), in bounded memory — or, for a sweep, as one
+ * in-memory table built once (from the files, or from a dataset slice through the Arrow IPC
+ * cache).
+ *
+ * Each source is read in time order across its own kinds by `io/ordered.ts` (memory bounded by
+ * one batch span of its slowest kind) and is one lane of the merge, which asks a lane for its
+ * next run only when its current one is used up; a chunk of the merged stream is handed out as
+ * soon as it is full. Memory therefore holds one batch per source and kind plus one chunk, not
+ * the file. Refused lines go to the quarantine (counted, the first few kept); a source that
+ * fails part-way keeps what it gave and records its error, as in the other runs.
+ */
+import type { Table } from 'apache-arrow';
+import { OfiError } from '../core/errors.js';
+import type { EventKind } from '../core/events.js';
+import type { SourceSummary } from '../io/convert.js';
+import type { DatasetSlice } from '../io/dataset.js';
+import { expandInputs, type SourceFormat } from '../io/detect.js';
+import type { IpcCache } from '../io/ipc-cache.js';
+import { readOrdered, type KindRun } from '../io/ordered.js';
+import { QuarantineWriter, type QuarantineSummary } from '../io/quarantine.js';
+import { newReadStats } from '../io/source.js';
+import { eventTableFromTables, StreamMerge, type EventTable } from '../backtest/data-reader.js';
+
+/** Options of {@link DataReader}. */
+export interface DataReaderOptions {
+  /** Symbol for sources that carry none (LOBSTER, dumps, REST snapshots). */
+  symbol?: string;
+  /** Rows per batch read from each source. */
+  batchRows?: number;
+  /** Events per chunk of {@link DataReader.chunks} (default 16,384). */
+  chunk?: number;
+  /** Allocate tables on `SharedArrayBuffer`s (for worker threads). */
+  shared?: boolean;
+  /** Folder of `_quarantine.jsonl` for refused lines; absent: counted and the first few kept. */
+  quarantineDir?: string | null;
+}
+
+/** What a read went through: per source, and the refused lines. */
+export interface DataReadReport {
+  sources: SourceSummary[];
+  quarantine: QuarantineSummary | null;
+}
+
+interface Lane {
+  path: string;
+  format: SourceFormat;
+  it: AsyncGenerator<KindRun>;
+  stats: ReturnType<typeof newReadStats>;
+  error?: string;
+}
+
+/**
+ * Market data files as one merged event stream.
+ *
+ * @example
+ * const reader = await DataReader.open(['btcusdt_20240808.gz', 'ethusdt_20240808.gz']);
+ * for await (const chunk of reader.chunks()) for (let i = 0; i < chunk.length; i++) … chunk.kind[i], chunk.ts[i] …
+ * reader.report.sources; // per file: lines, events by kind, rejected, skipped, error
+ */
+export class DataReader {
+  report: DataReadReport = { sources: [], quarantine: null };
+
+  private constructor(
+    readonly sources: readonly { path: string; format: SourceFormat }[],
+    private readonly options: DataReaderOptions,
+  ) {}
+
+  /** Expand and detect the inputs (a folder of captures becomes its files); a missing file or an unknown format throws here, before anything is read. */
+  static async open(inputs: readonly string[], options: DataReaderOptions = {}): Promise<DataReader> {
+    return new DataReader(await expandInputs(inputs), options);
+  }
+
+  /** The merged stream as chunks of at most `options.chunk` events (each a fresh table: keep one as long as needed). */
+  async *chunks(): AsyncGenerator<EventTable> {
+    yield* this.merge(this.options.chunk);
+  }
+
+  /** Every event in one table (what a sweep replays), merged once. */
+  async table(): Promise<EventTable> {
+    let out: EventTable | null = null;
+    for await (const t of this.merge(Infinity)) out = t;
+    return out ?? eventTableFromTables([]);
+  }
+
+  private async *merge(chunk: number | undefined): AsyncGenerator<EventTable> {
+    const quarantine = new QuarantineWriter(this.options.quarantineDir ?? null, { keep: 5 });
+    const lanes: Lane[] = this.sources.map(({ path, format }) => {
+      const stats = newReadStats();
+      const it = readOrdered(path, format, {
+        stats,
+        onReject: quarantine.sink,
+        name: path,
+        ...(this.options.symbol ? { symbol: this.options.symbol } : {}),
+        ...(this.options.batchRows ? { batchRows: this.options.batchRows } : {}),
+      });
+      return { path, format, it, stats };
+    });
+    const m = new StreamMerge(lanes.length, { ...(chunk !== undefined ? { chunk } : {}), ...(this.options.shared ? { shared: true } : {}) });
+    try {
+      for (;;) {
+        const l = m.needs();
+        if (l >= 0) {
+          const lane = lanes[l]!;
+          try {
+            const r = await lane.it.next();
+            if (r.done) m.end(l);
+            else m.push(l, r.value.kind as EventKind, r.value.batch, r.value.from, r.value.to);
+          } catch (err) {
+            if (!(err instanceof OfiError) && !(err instanceof Error)) throw err;
+            m.end(l);
+            lane.error = (err as Error).message;
+          }
+          continue;
+        }
+        const t = m.take();
+        if (t) yield t;
+        if (m.done) break;
+      }
+      const last = m.finish();
+      if (last) yield last;
+    } finally {
+      for (const lane of lanes) await lane.it.return(undefined);
+      this.report.sources = lanes.map((l) => ({ path: l.path, format: l.format, ...l.stats, ...(l.error !== undefined ? { error: l.error } : {}) }));
+      this.report.quarantine = quarantine.close();
+    }
+  }
+}
+
+/**
+ * A dataset slice as one in-memory table, its Parquet decoded once and kept in the Arrow IPC
+ * cache: the second read of the same slice (the next sweep, the next worker) is a file read and
+ * a merge at memory speed.
+ *
+ * @example
+ * const { table, hit } = await cachedEventTable(new IpcCache('.cache'), (await openDataset('data')).slice({ symbols: ['BTCUSDT'] }));
+ */
+export async function cachedEventTable(cache: IpcCache, slice: DatasetSlice, options: { shared?: boolean } = {}): Promise<{ table: EventTable; hit: boolean; key: string }> {
+  const c = await cache.tables(slice);
+  const table = eventTableFromTables([c.tables as Record<EventKind, Table>], options);
+  // the table holds copies of the columns: the cache's buffers can serve the next read
+  c.release();
+  return { table, hit: c.hit, key: c.key };
+}

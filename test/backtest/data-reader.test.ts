@@ -1,0 +1,268 @@
+/**
+ * The DataReader's merged stream against a naive merge: every event of every source as an
+ * object, sorted by (exchange time, kind order, symbol, source order) — a stable sort over the
+ * events listed source by source, kind by kind, in each kind's own order. On random sources and
+ * on the real captures (BTCUSDT + ETHUSDT of the same window); through the streaming reader in
+ * small chunks, the one-table reader, and in-memory Arrow tables.
+ *
+ * The captures hold one row that goes back in its kind's own stream: the REST depth snapshot,
+ * recorded when it was received, after diffs with later exchange times (8 ms later on BTCUSDT).
+ * A merge hands a source's rows out in the source's own order (it does not sort a stream), so
+ * there the stream equals the naive sort once those rows are set aside, and equals, row for
+ * row, the naive k-way merge that takes the least of the (source, kind) lists' next events.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Table, type RecordBatch } from 'apache-arrow';
+import { batchToEvents, eventsToBatch } from '../../src/core/batch.js';
+import { EVENT_KINDS, type EventKind, type MarketEvent } from '../../src/core/events.js';
+import { readSource } from '../../src/io/detect.js';
+import { writeJsonl } from '../../src/io/jsonl.js';
+import { eventTableFromTables, EventView, StreamMerge, type EventTable } from '../../src/backtest/data-reader.js';
+import { DataReader } from '../../src/runs/backtest-data.js';
+import { dataPath } from '../helpers/data.js';
+
+const BTC = dataPath('binance-ws', 'usdm', 'btcusdt_20240808.gz');
+const ETH = dataPath('binance-ws', 'usdm', 'ethusdt_20240808.gz');
+const RANK: Record<EventKind, number> = { depth: 0, quote: 1, trade: 2, mark: 3 };
+
+/** A level list in short: its length, first and last value, and a position-weighted sum (an order change shows). */
+function levels(xs: readonly number[]): string {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += (i + 1) * xs[i]!;
+  return `${xs.length}:${xs[0]}:${xs[xs.length - 1]}:${s}`;
+}
+
+/** One line per event: what identifies it and its values. */
+function keyOf(e: MarketEvent): string {
+  const base = `${e.type}|${e.symbol}|${e.ts}|${e.recvTs}`;
+  switch (e.type) {
+    case 'quote':
+      return `${base}|${e.bidPrice}|${e.bidQty}|${e.askPrice}|${e.askQty}|${e.updateId}`;
+    case 'trade':
+      return `${base}|${e.price}|${e.qty}|${e.side}|${e.id}|${e.firstId}|${e.lastId}|${e.printKind}`;
+    case 'depth':
+      return `${base}|${e.isSnapshot}|${e.firstUpdateId}|${e.lastUpdateId}|${e.prevUpdateId}|${levels(e.bidPrices)}|${levels(e.bidQtys)}|${levels(e.askPrices)}|${levels(e.askQtys)}`;
+    case 'mark':
+      return `${base}|${e.markPrice}|${e.indexPrice}|${e.fundingRate}|${e.nextFundingTime}`;
+  }
+}
+
+/** The naive merge: events of sources (each listed kind by kind in its own order), stably sorted by (ts, kind, symbol, source). */
+function naive(sources: readonly (readonly MarketEvent[])[]): string[] {
+  const all = sources.flatMap((evs, src) => evs.map((e, i) => ({ e, src, i })));
+  all.sort((a, b) => a.e.ts - b.e.ts || RANK[a.e.type] - RANK[b.e.type] || (a.e.symbol < b.e.symbol ? -1 : a.e.symbol > b.e.symbol ? 1 : 0) || a.src - b.src);
+  return all.map((x) => keyOf(x.e));
+}
+
+/** The naive k-way merge: the least next event of the lists (each a source's kind in its own order), again and again. */
+function headMerge(lists: readonly (readonly MarketEvent[])[], srcOf: readonly number[]): string[] {
+  const pos = lists.map(() => 0);
+  const out: string[] = [];
+  for (;;) {
+    let best = -1;
+    for (let l = 0; l < lists.length; l++) {
+      const e = lists[l]![pos[l]!];
+      if (!e) continue;
+      if (best < 0) {
+        best = l;
+        continue;
+      }
+      const b = lists[best]![pos[best]!]!;
+      const c = e.ts - b.ts || RANK[e.type] - RANK[b.type] || (e.symbol < b.symbol ? -1 : e.symbol > b.symbol ? 1 : 0) || srcOf[l]! - srcOf[best]!;
+      if (c < 0) best = l;
+    }
+    if (best < 0) return out;
+    out.push(keyOf(lists[best]![pos[best]!++]!));
+  }
+}
+
+/** Keys of a table's events in merged order, through the object view (which also checks it). */
+function keysOf(tables: readonly EventTable[]): string[] {
+  const view = new EventView();
+  const out: string[] = [];
+  let badTimes = 0;
+  for (const t of tables) {
+    for (let i = 0; i < t.length; i++) {
+      const e = view.at(t, i);
+      if (!(e.ts === t.ts[i] || (Number.isNaN(e.ts) && Number.isNaN(t.ts[i]!)))) badTimes++;
+      out.push(keyOf(e));
+    }
+  }
+  expect(badTimes, 'the merged ts column is the row\'s own time').toBe(0);
+  return out;
+}
+
+/** Every event of a file, kind by kind, each kind in file order. */
+async function eventsOf(path: string): Promise<{ events: MarketEvent[]; tables: Partial<Record<EventKind, Table>> }> {
+  const byKind: Record<EventKind, RecordBatch[]> = { depth: [], quote: [], trade: [], mark: [] };
+  for await (const { kind, batch } of readSource(path)) byKind[kind].push(batch);
+  const events: MarketEvent[] = [];
+  const tables: Partial<Record<EventKind, Table>> = {};
+  for (const k of EVENT_KINDS) {
+    for (const b of byKind[k]) events.push(...batchToEvents(k, b));
+    if (byKind[k].length) tables[k] = new Table(byKind[k]);
+  }
+  return { events, tables };
+}
+
+function firstDifference(a: readonly string[], b: readonly string[]): string {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) if (a[i] !== b[i]) return `event ${i}: ${a[i]} ≠ ${b[i]}`;
+  return '';
+}
+
+describe('DataReader on the real captures (BTCUSDT + ETHUSDT, same window)', () => {
+  it('the merged stream equals the naive merge, streamed in small chunks, as one table, and from Arrow tables', async () => {
+    const btc = await eventsOf(BTC);
+    const eth = await eventsOf(ETH);
+    const sorted = naive([btc.events, eth.events]);
+    expect(sorted.length).toBe(btc.events.length + eth.events.length);
+    const lists = [btc, eth].flatMap((s) => EVENT_KINDS.map((k) => s.events.filter((e) => e.type === k)));
+    const want = headMerge(lists, [0, 0, 0, 0, 1, 1, 1, 1]);
+    // the rows that go back in their own kind's stream: the REST snapshots, one per capture
+    const late = lists.flatMap((l) => l.filter((e, i) => i > 0 && e.ts < l[i - 1]!.ts).map(keyOf));
+    expect(late.map((k) => k.split('|').slice(0, 5).join('|'))).toEqual([
+      expect.stringMatching(/^depth\|BTCUSDT\|\d+\|[\d.]+\|true$/),
+      expect.stringMatching(/^depth\|ETHUSDT\|\d+\|[\d.]+\|true$/),
+    ]);
+    const lateSet = new Set(late);
+    expect(firstDifference(want.filter((k) => !lateSet.has(k)), sorted.filter((k) => !lateSet.has(k))), 'equals the naive sort but for the late rows').toBe('');
+
+    // small batches and chunks: many boundaries of each kind fall inside the others' runs
+    const reader = await DataReader.open([BTC, ETH], { batchRows: 1000, chunk: 777 });
+    const chunks: EventTable[] = [];
+    for await (const c of reader.chunks()) {
+      expect(c.length).toBeLessThanOrEqual(777);
+      chunks.push(c);
+    }
+    const streamed = keysOf(chunks);
+    expect(firstDifference(streamed, want)).toBe('');
+    expect(reader.report.sources.map((s) => s.events.quote + s.events.trade + s.events.depth)).toEqual([btc.events.length, eth.events.length]);
+
+    const whole = await (await DataReader.open([ETH, BTC])).table();
+    expect(firstDifference(keysOf([whole]), want), 'source order only breaks ties within a symbol').toBe('');
+
+    const fromTables = eventTableFromTables([btc.tables, eth.tables]);
+    expect(firstDifference(keysOf([fromTables]), want)).toBe('');
+    expect(fromTables.symbols.slice().sort()).toEqual(['BTCUSDT', 'ETHUSDT']);
+  });
+
+  it('the chunks are views of fresh memory: an earlier chunk is unchanged by later ones', async () => {
+    const reader = await DataReader.open([BTC], { chunk: 5000 });
+    const it = reader.chunks();
+    const first = (await it.next()).value as EventTable;
+    const snapshot = Array.from(first.ts);
+    for await (const _ of it) void _;
+    expect(Array.from(first.ts)).toEqual(snapshot);
+  });
+});
+
+// ---- random sources ----------------------------------------------------------------------
+
+const SYMBOLS = ['AAA', 'BBB', 'CCC'];
+
+/** A random source: one symbol, each kind's times non-decreasing, small integer times so ties are common. */
+const sourceArb = fc
+  .record({
+    symbol: fc.constantFrom(...SYMBOLS),
+    kinds: fc.array(fc.record({ kind: fc.constantFrom<EventKind>('depth', 'quote', 'trade', 'mark'), dt: fc.integer({ min: 0, max: 3 }), v: fc.integer({ min: 1, max: 999 }) }), { maxLength: 60 }),
+  })
+  .map(({ symbol, kinds }) => {
+    const t: Record<string, number> = { depth: 0, quote: 0, trade: 0, mark: 0 };
+    const byKind: Record<EventKind, MarketEvent[]> = { depth: [], quote: [], trade: [], mark: [] };
+    for (const { kind, dt, v } of kinds) {
+      t[kind]! += dt;
+      const ts = 1_700_000_000_000 + t[kind]!;
+      const base = { symbol, ts, recvTs: ts + v / 100 };
+      const e: MarketEvent =
+        kind === 'quote'
+          ? { type: 'quote', ...base, bidPrice: v, bidQty: 1, askPrice: v + 1, askQty: 2, updateId: v }
+          : kind === 'trade'
+            ? { type: 'trade', ...base, price: v, qty: 1, side: v % 2 ? 'buy' : 'sell', id: v, firstId: v, lastId: v, printKind: v % 5 ? 'MARKET' : 'INSURANCE_FUND' }
+            : kind === 'depth'
+              ? { type: 'depth', ...base, isSnapshot: v % 7 === 0, firstUpdateId: v, lastUpdateId: v + 1, prevUpdateId: v - 1, bidPrices: Array.from({ length: v % 4 }, (_, i) => v - i), bidQtys: Array.from({ length: v % 4 }, () => 1), askPrices: [v + 1], askQtys: [3] }
+              : { type: 'mark', ...base, markPrice: v, indexPrice: v, fundingRate: 1e-4, nextFundingTime: ts + 1000 };
+      byKind[kind].push(e);
+    }
+    return { symbol, byKind };
+  });
+
+type Source = { symbol: string; byKind: Record<EventKind, MarketEvent[]> };
+
+function eventsBySource(sources: readonly Source[]): MarketEvent[][] {
+  return sources.map((s) => EVENT_KINDS.flatMap((k) => s.byKind[k]));
+}
+
+/** A source's kinds as tables, each cut into batches of random sizes. */
+function tablesOf(s: Source, cut: number): Partial<Record<EventKind, Table>> {
+  const out: Partial<Record<EventKind, Table>> = {};
+  for (const k of EVENT_KINDS) {
+    const evs = s.byKind[k];
+    if (evs.length === 0) continue;
+    const batches: RecordBatch[] = [];
+    for (let i = 0; i < evs.length; i += cut) batches.push(eventsToBatch(k, evs.slice(i, i + cut) as never)!);
+    out[k] = new Table(batches);
+  }
+  return out;
+}
+
+describe('DataReader on random sources', () => {
+  it('in-memory tables in batches of any size, and chunks of any size, give the naive merge', () => {
+    fc.assert(
+      fc.property(fc.array(sourceArb, { minLength: 1, maxLength: 5 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 50 }), (sources, cut, chunk) => {
+        const want = naive(eventsBySource(sources));
+        expect(firstDifference(keysOf([eventTableFromTables(sources.map((s) => tablesOf(s, cut)))]), want)).toBe('');
+        // the same lanes through the chunked merge
+        const lanes = sources.flatMap((s) => EVENT_KINDS.filter((k) => s.byKind[k].length).map((k) => ({ k, batches: tablesOf(s, cut)[k]!.batches, next: 0 })));
+        const m = new StreamMerge(lanes.length, { chunk });
+        const chunks: EventTable[] = [];
+        for (;;) {
+          const l = m.needs();
+          if (l >= 0) {
+            const lane = lanes[l]!;
+            if (lane.next < lane.batches.length) m.push(l, lane.k, lane.batches[lane.next++]!);
+            else m.end(l);
+            continue;
+          }
+          const t = m.take();
+          if (t) chunks.push(t);
+          if (m.done) break;
+        }
+        const last = m.finish();
+        if (last) chunks.push(last);
+        for (const c of chunks) expect(c.length).toBeLessThanOrEqual(chunk);
+        expect(firstDifference(keysOf(chunks), want)).toBe('');
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('files (JSONL, kinds interleaved in time) read by the streaming reader give the naive merge', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ofi-reader-'));
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.array(sourceArb, { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 40 }), async (sources, chunk) => {
+          const paths: string[] = [];
+          sources = sources.filter((s) => EVENT_KINDS.some((k) => s.byKind[k].length > 0));
+          for (const [i, s] of sources.entries()) {
+            // a file in time order across kinds, as a recorder writes it (kind order on ties)
+            const evs = EVENT_KINDS.flatMap((k) => s.byKind[k]).sort((a, b) => a.ts - b.ts || RANK[a.type] - RANK[b.type]);
+            const path = join(dir, `src${i}-${Math.random().toString(36).slice(2)}.jsonl`);
+            await writeJsonl(path, evs.map((e) => ({ kind: e.type, batch: eventsToBatch(e.type, [e] as never)! })));
+            paths.push(path);
+          }
+          const reader = await DataReader.open(paths, { chunk, batchRows: 3 });
+          const chunks: EventTable[] = [];
+          for await (const c of reader.chunks()) chunks.push(c);
+          expect(firstDifference(keysOf(chunks), naive(eventsBySource(sources)))).toBe('');
+        }),
+        { numRuns: 40 },
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
