@@ -130,30 +130,32 @@ export class SymbolVenue {
     return this.depthTs > this.quoteTs ? this.depthTs : this.quoteTs;
   }
 
-  /** Price positions are valued at: the mark price when the data has it, else the mid, else the last print. */
+  /** Price positions are valued at: the mark price when the data has it, else the mid, else (a one-sided or empty book) the last print, else the one side left. */
   get mark(): number {
     if (this.markPrice === this.markPrice) return this.markPrice;
     const b = this.bestBid;
     const a = this.bestAsk;
     if (b === b && a === a) return (b + a) / 2;
-    return this.lastTrade;
+    if (this.lastTrade === this.lastTrade) return this.lastTrade;
+    return b === b ? b : a;
   }
 
-  /** Fill `top` with every level of the local book (both sides, best first); returns the levels on the `dir` side. */
-  private allLevels(dir: 1 | -1): number {
+  /** Fill `top` with the best `max` levels of the local book (both sides, best first); returns how many the `dir` side holds. */
+  private levels(dir: 1 | -1, max = Infinity): number {
     const book = this.book!;
     const { bids, asks } = book.depth;
-    const k = Math.max(bids, asks);
+    const k = Math.min(Math.max(bids, asks), max);
     if (this.top.bidPrices.length < k) this.top = topLevels(Math.max(k, this.top.bidPrices.length * 2));
     book.topK(k, this.top);
-    return dir === 1 ? asks : bids;
+    return Math.min(dir === 1 ? asks : bids, k);
   }
 
   /**
    * The side a taker meets (`dir` +1: asks for a buy; −1: bids for a sell), best first, into
-   * `tb` (grown as needed): the newer of quote and book at the touch, the book's levels behind it.
+   * `tb` (grown as needed): the newer of quote and book at the touch, the book's levels behind it
+   * (from the book's best `maxLevels`).
    */
-  takerBook(dir: 1 | -1, tb: TakerBook): TakerBook {
+  takerBook(dir: 1 | -1, tb: TakerBook, maxLevels = Infinity): TakerBook {
     const quote = dir === 1 ? this.ask : this.bid;
     const quoteQty = dir === 1 ? this.askQty : this.bidQty;
     const quoteOk = quote === quote;
@@ -167,7 +169,7 @@ export class SymbolVenue {
       n = 1;
     }
     if (book) {
-      const levels = this.allLevels(dir);
+      const levels = this.levels(dir, maxLevels);
       if (tb.prices.length < levels + 1) {
         tb.prices = new Float64Array(levels + 1);
         tb.qtys = new Float64Array(levels + 1);
@@ -204,7 +206,7 @@ export class SymbolVenue {
     if (dir * (price - best) > 0) return 0;
     const book = this.book;
     if (book === null || !book.synced) return NaN;
-    const levels = this.allLevels(-dir as 1 | -1);
+    const levels = this.levels(-dir as 1 | -1);
     const P = dir === 1 ? this.top.bidPrices : this.top.askPrices;
     const Q = dir === 1 ? this.top.bidQtys : this.top.askQtys;
     for (let i = 0; i < levels; i++) {
@@ -228,7 +230,8 @@ export class SymbolVenue {
     if (book !== null && book.synced) {
       const tb = this.viewBook;
       for (const dir of [1, -1] as const) {
-        this.takerBook(dir, tb);
+        // a few more than shown: levels of an older book in front of a newer quote are skipped
+        this.takerBook(dir, tb, levels + 8);
         const out = dir === 1 ? v.asks : v.bids;
         for (let i = 0; i < tb.n && i < levels; i++) out.push([tb.prices[i]!, tb.qtys[i]!]);
       }

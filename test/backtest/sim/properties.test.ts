@@ -100,9 +100,15 @@ class Market {
   bestAsk(): number {
     return this.depth ? Math.min(...[...this.asks.keys()], Infinity) : this.ask;
   }
+  last = NaN;
+  /** The simulator's documented rule: mark price, else mid, else last print, else the one side left. */
   mark(): number {
     if (this.markPrice === this.markPrice) return this.markPrice;
-    return (this.bestBid() + this.bestAsk()) / 2;
+    const b = this.bestBid();
+    const a = this.bestAsk();
+    if (Number.isFinite(b) && Number.isFinite(a)) return (b + a) / 2;
+    if (this.last === this.last) return this.last;
+    return Number.isFinite(b) ? b : Number.isFinite(a) ? a : NaN;
   }
 }
 
@@ -156,7 +162,8 @@ function run(s: Setup, steps: readonly Step[], check: boolean): TradeSimulator {
       }
       case 'trade':
         t += st.dt;
-        sim.onTrade(trade(t, mid + st.off * TICK, st.qty, st.side));
+        m.last = mid + st.off * TICK;
+        sim.onTrade(trade(t, m.last, st.qty, st.side));
         break;
       case 'mark':
         t += st.dt;
