@@ -20,7 +20,76 @@ import type { TakerBook } from './models/fill.js';
 import { QueuePosition } from './models/queue.js';
 
 /** Diffs kept while the local book waits for a snapshot; older ones are dropped (a snapshot needs only the ones around it). */
-export const MAX_PENDING_DIFFS = 4096;
+export const MAX_PENDING_DIFFS = 256;
+
+/** A diff copied into reusable buffers (the caller's event object and arrays are reused by drivers). */
+class DiffSlot implements BookDiff {
+  firstUpdateId = 0;
+  lastUpdateId = 0;
+  prevUpdateId = 0;
+  private bp = new Float64Array(16);
+  private bq = new Float64Array(16);
+  private ap = new Float64Array(16);
+  private aq = new Float64Array(16);
+  bidPrices: Float64Array = this.bp.subarray(0, 0);
+  bidQtys: Float64Array = this.bq.subarray(0, 0);
+  askPrices: Float64Array = this.ap.subarray(0, 0);
+  askQtys: Float64Array = this.aq.subarray(0, 0);
+
+  copy(d: BookDiff): void {
+    this.firstUpdateId = d.firstUpdateId;
+    this.lastUpdateId = d.lastUpdateId;
+    this.prevUpdateId = d.prevUpdateId;
+    const nb = d.bidPrices.length;
+    const na = d.askPrices.length;
+    if (this.bp.length < nb) {
+      this.bp = new Float64Array(nb * 2);
+      this.bq = new Float64Array(nb * 2);
+    }
+    if (this.ap.length < na) {
+      this.ap = new Float64Array(na * 2);
+      this.aq = new Float64Array(na * 2);
+    }
+    for (let i = 0; i < nb; i++) {
+      this.bp[i] = d.bidPrices[i]!;
+      this.bq[i] = d.bidQtys[i]!;
+    }
+    for (let i = 0; i < na; i++) {
+      this.ap[i] = d.askPrices[i]!;
+      this.aq[i] = d.askQtys[i]!;
+    }
+    // views are made only while the book is out of sync, never on the hot path
+    this.bidPrices = this.bp.subarray(0, nb);
+    this.bidQtys = this.bq.subarray(0, nb);
+    this.askPrices = this.ap.subarray(0, na);
+    this.askQtys = this.aq.subarray(0, na);
+  }
+}
+
+/** The last {@link MAX_PENDING_DIFFS} diffs, in order, in slots reused once the ring is full. */
+class DiffRing {
+  private readonly slots: DiffSlot[] = [];
+  private start = 0;
+  size = 0;
+
+  push(d: BookDiff): void {
+    if (this.size < MAX_PENDING_DIFFS) {
+      if (this.slots.length === this.size) this.slots.push(new DiffSlot());
+      this.slots[(this.start + this.size) % this.slots.length]!.copy(d);
+      this.size++;
+      return;
+    }
+    this.slots[this.start]!.copy(d);
+    this.start = (this.start + 1) % this.slots.length;
+  }
+
+  /** Replay into `book` in order and empty the ring. */
+  drain(book: LocalOrderBook): void {
+    for (let i = 0; i < this.size; i++) book.applyDiff(this.slots[(this.start + i) % this.slots.length]!);
+    this.start = 0;
+    this.size = 0;
+  }
+}
 
 /** An order resting at the venue, with its queue estimate. */
 export class Resting {
@@ -46,7 +115,7 @@ export class SymbolVenue {
   quoteTs = -Infinity;
   book: LocalOrderBook | null = null;
   depthTs = -Infinity;
-  private pending: BookDiff[] = [];
+  private readonly pending = new DiffRing();
   markPrice = NaN;
   fundingRate = NaN;
   /** Next funding time announced by the mark stream (`NaN`: none pending). */
@@ -76,8 +145,7 @@ export class SymbolVenue {
     const book = (this.book ??= new LocalOrderBook());
     if (d.isSnapshot) {
       book.applySnapshot(d);
-      for (const p of this.pending) book.applyDiff(p);
-      this.pending = [];
+      this.pending.drain(book);
       this.depthTs = d.ts;
       return true;
     }
@@ -95,16 +163,7 @@ export class SymbolVenue {
   }
 
   private keep(d: DepthEvent): void {
-    if (this.pending.length >= MAX_PENDING_DIFFS) this.pending.shift();
-    this.pending.push({
-      firstUpdateId: d.firstUpdateId,
-      lastUpdateId: d.lastUpdateId,
-      prevUpdateId: d.prevUpdateId,
-      bidPrices: d.bidPrices.slice(),
-      bidQtys: d.bidQtys.slice(),
-      askPrices: d.askPrices.slice(),
-      askQtys: d.askQtys.slice(),
-    });
+    this.pending.push(d);
   }
 
   /** True when the local book is in sync and newer than the latest quote (or there is no quote on that side). */

@@ -156,6 +156,30 @@ describe('limit orders and the risk-averse queue', () => {
   });
 });
 
+describe('the local book', () => {
+  it('keeps diffs that arrive before the snapshot and replays them after it (Binance\'s sync rule)', () => {
+    const s = sim(0);
+    // recorded order: diffs 95–99 and 100–101 first, then the REST snapshot at lastUpdateId 100
+    s.onDepth({ ...diff(990, 99, [[98, 1]], []), firstUpdateId: 95 });
+    s.onDepth(diff(995, 101, [], [[100.5, 4]]));
+    s.onDepth(snapshot(1000, [[99, 5], [98, 7]], [[100, 3]], 100));
+    // the first diff (u 99 < 100) is stale against the snapshot, the second (U 100 ≤ 100 ≤ u 101) applies
+    expect(s.book(SYM)).toMatchObject({ bids: [[99, 5], [98, 7]], asks: [[100, 3], [100.5, 4]] });
+    s.onDepth(diff(1001, 102, [[99, 6]], []));
+    expect(s.book(SYM).bids[0]).toEqual([99, 6]);
+  });
+
+  it('a newer quote sets the touch; older book levels in front of it are not offered', () => {
+    const s = sim(0);
+    s.onDepth(snapshot(1000, [[99, 5]], [[100, 1], [101, 2], [102, 5]]));
+    s.onQuote(quote(1001, 99.5, 1, 101, 0.5)); // the ask at 100 is gone, by the newer quote
+    expect(s.book(SYM)).toMatchObject({ askPrice: 101, askQty: 0.5, asks: [[101, 0.5], [102, 5]] });
+    s.submit({ symbol: SYM, side: 'buy', type: 'market', qty: 2 }, 1001);
+    s.advanceTo(1001);
+    expect(fillsOf(s.fills)).toEqual([[101, 0.5, 'taker'], [102, 1.5, 'taker']]);
+  });
+});
+
 describe('time in force', () => {
   const book = () => snapshot(1000, [[99, 4]], [[100, 1], [101, 1], [102, 5]]);
 
