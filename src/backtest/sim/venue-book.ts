@@ -124,6 +124,9 @@ export class SymbolVenue {
   lastFunding = -Infinity;
   lastTrade = NaN;
   readonly resting: Resting[] = [];
+  private readonly walkList: Resting[] = [];
+  /** How many entries of the last {@link SymbolVenue.walk} are valid. */
+  walking = 0;
   private readonly view: BookView & { bids: [number, number][]; asks: [number, number][] } = {
     bidPrice: NaN,
     bidQty: 0,
@@ -138,6 +141,19 @@ export class SymbolVenue {
 
   constructor(readonly symbol: string) {
     this.position = flatPosition(symbol);
+  }
+
+  /**
+   * The resting orders copied into a reused array (its first {@link SymbolVenue.walking}
+   * entries): a fill removes orders from `resting` while the caller walks, so it walks a copy,
+   * and a reused one allocates nothing per event.
+   */
+  walk(): readonly Resting[] {
+    const rs = this.resting;
+    const w = this.walkList;
+    for (let i = 0; i < rs.length; i++) w[i] = rs[i]!;
+    this.walking = rs.length;
+    return w;
   }
 
   /** Apply a depth event to the local book; true when the book changed. */

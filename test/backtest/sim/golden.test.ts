@@ -353,6 +353,23 @@ describe('funding', () => {
   });
 });
 
+describe('the probabilistic queue in the simulator', () => {
+  it('a fall of the level with no trade moves the order up (probabilistic) or not (risk-averse)', () => {
+    const run = (queue: ProbabilisticQueue | RiskAverseQueue) => {
+      const s = sim(0, { queue });
+      s.onQuote(quote(1000, 99, 10, 100, 3));
+      s.submit({ symbol: SYM, side: 'buy', type: 'limit', price: 99, qty: 1 }, 1000);
+      s.advanceTo(1000); // ahead 10, nothing behind
+      s.onQuote(quote(1001, 99, 20, 100, 3)); // 10 join behind
+      s.onQuote(quote(1002, 99, 16, 100, 3)); // 4 cancel: front 10, back 10, p = 100 / 200; ahead 10 − 0.5 × 4 = 8
+      s.onTrade(trade(1003, 99, 8.5, 'sell')); // probabilistic: ahead −0.5 → 0.5 fills; risk-averse: ahead 1.5
+      return fillsOf(s.fills);
+    };
+    expect(run(new ProbabilisticQueue({ fn: 'power', n: 2 }))).toEqual([[99, 0.5, 'maker']]);
+    expect(run(new RiskAverseQueue())).toEqual([]);
+  });
+});
+
 describe('queue and latency models on their own', () => {
   it('ProbabilisticQueue (power 2): hftbacktest\'s expected update, by hand', () => {
     const m = new ProbabilisticQueue({ fn: 'power', n: 2 });
