@@ -37,7 +37,12 @@ export class BacktestContext implements TradingContext {
     startingCash: number,
     /** Told of each order submitted (the venue's own object), e.g. to schedule its arrival. */
     private readonly onSubmit: ((o: Order) => void) | null = null,
-    /** Levels per side in `book(symbol).bids/asks` when depth is known. */
+    /**
+     * Levels per side in `book(symbol).bids/asks` when depth is known. 0: the strategy reads
+     * the best bid and ask only, and depth data is applied to its book only for a symbol that
+     * has no quotes (where the touch must come from the book); keeping a second local book is
+     * the dearest part of replaying depth diffs.
+     */
     private readonly levels = 20,
   ) {
     this.balance = startingCash;
@@ -72,7 +77,8 @@ export class BacktestContext implements TradingContext {
   }
 
   seeDepth(d: DepthEvent): void {
-    this.venue(d.symbol).applyDepth(d);
+    const v = this.venue(d.symbol);
+    if (this.levels > 0 || v.quoteTs === -Infinity) v.applyDepth(d);
   }
 
   seeMark(m: MarkEvent): void {

@@ -89,6 +89,8 @@ export interface BacktestStrategy extends Strategy {
   onFeatures?(row: FeatureRowInput, ctx: TradingContext): void;
   /** False to be given no feature rows even with `onFeatures` (a strategy computing its own). */
   readonly wantsFeatures?: boolean;
+  /** Levels per side the strategy reads from `ctx.book(symbol)` (default 20); 0 when it reads only the best bid and ask, which spares the context a depth book. */
+  readonly bookLevels?: number;
   /** What the strategy did with each signal, read at the end. */
   signalRecords?(): readonly SignalRecord[];
   /** The strategy mode an order was sent in (labels round trips in layered metrics). */
@@ -328,8 +330,8 @@ export class BacktestDriver {
         this.hooks.onFunding?.(p.symbol, p.ts, p.amount);
       },
     });
-    this.ctx = new BacktestContext(this.sim, this.startingCash, (o) => this.arrival(o));
     this.strategy = options.strategy ?? new DefaultStrategy(config);
+    this.ctx = new BacktestContext(this.sim, this.startingCash, (o) => this.arrival(o), this.strategy.bookLevels ?? 20);
     this.feedLatency = options.feed ?? new RecordedFeedLatency();
     this.sampleMs = options.sampleMs ?? 1000;
     if (!(this.sampleMs > 0)) throw new RangeError(`sampleMs ${this.sampleMs}: expected > 0`);

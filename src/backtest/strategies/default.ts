@@ -86,6 +86,8 @@ export class DefaultStrategy implements BacktestStrategy {
   readonly risk: RiskConfig;
   readonly algo: CoreAlgorithm;
   readonly wantsFeatures: boolean;
+  /** The best bid and ask are all it reads of a book. */
+  readonly bookLevels = 0;
   private readonly modeConfig: StrategyModeConfig;
   private readonly symbols: Record<string, InstrumentSpec>;
   private readonly states = new Map<string, SymbolState>();
