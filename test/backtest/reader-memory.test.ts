@@ -1,0 +1,64 @@
+/**
+ * The streaming DataReader holds memory that does not grow with the length of the input: the
+ * real BTCUSDT capture, and the same capture four times back to back (shifted in time and ids,
+ * `bench/lib/scale.mjs`: nothing invented), streamed in chunks while nothing is kept; the peak
+ * of live memory (heap and array buffers, after a full collection) is about the same for both,
+ * and well under what one whole table of the single capture holds.
+ */
+import { describe, expect, it } from 'vitest';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataReader } from '../../src/runs/backtest-data.js';
+import { dataPath } from '../helpers/data.js';
+// @ts-expect-error a plain JavaScript module of the benchmarks, without type declarations
+import { scaleCapture } from '../../bench/lib/scale.mjs';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+/** Live memory after a full collection, bytes. */
+function live(): number {
+  gc();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+/** Peak live memory above the start while the inputs are streamed, sampled every 8 chunks. */
+async function streamingPeak(inputs: string[]): Promise<{ peak: number; events: number }> {
+  const base = live();
+  let peak = 0;
+  let k = 0;
+  let events = 0;
+  // small read batches: the capture reader's depth batch (the slowest kind) sets how far the
+  // per-source ordering must look ahead (io/ordered.ts)
+  for await (const c of (await DataReader.open(inputs, { chunk: 4096, batchRows: 2048 })).chunks()) {
+    events += c.length;
+    if (++k % 8 === 0) peak = Math.max(peak, live() - base);
+  }
+  return { peak, events };
+}
+
+describe('DataReader memory', () => {
+  it('streaming four times the events holds about the memory of streaming one, well below a whole table', async () => {
+    const btc = dataPath('binance-ws', 'usdm', 'btcusdt_20240808.gz');
+    const dir = mkdtempSync(join(tmpdir(), 'ofi-reader-mem-'));
+    try {
+      const x4 = join(dir, 'btcusdt_x4.gz');
+      await scaleCapture(btc, x4, 4);
+      const one = await streamingPeak([btc]);
+      const four = await streamingPeak([x4]);
+      expect(four.events).toBe(4 * one.events);
+      const base = live();
+      const table = await (await DataReader.open([btc])).table();
+      const whole = live() - base;
+      expect(table.length).toBe(one.events);
+      expect(four.peak, `peak ${four.peak} streaming x4 against ${one.peak} streaming x1`).toBeLessThan(one.peak * 1.5 + 4e6);
+      expect(four.peak, `peak ${four.peak} against a whole x1 table of ${whole}`).toBeLessThan(whole);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
