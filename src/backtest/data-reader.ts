@@ -22,7 +22,22 @@ import { batchColumns, Dictionary, type BatchColumns } from './data/columns.js';
 import { EventMerger } from './data/merge.js';
 import type { EventTable } from './data/event-table.js';
 
-export * from './data/columns.js';
+export {
+  DEPTH,
+  QUOTE,
+  TRADE,
+  MARK,
+  KIND_CODE,
+  KIND_NAMES,
+  batchColumns,
+  type BatchColumns,
+  type ListColumn,
+  type AnyColumnSet,
+  type QuoteColumnSet,
+  type TradeColumnSet,
+  type DepthColumnSet,
+  type MarkColumnSet,
+} from './data/columns.js';
 export { EventTable, type EventTableData } from './data/event-table.js';
 export { EventTableBuilder, type BuilderOptions } from './data/builder.js';
 export { EventMerger, type DrainState } from './data/merge.js';

@@ -24,6 +24,7 @@ async function runExample(name: string): Promise<string> {
 /** What each example must print: a check that it did its job, not only that it ran. */
 const expectations: Record<string, RegExp[]> = {
   'quickstart.ts': [/quotes: 30732,/, /wrote 40391 rows in 3 files; data quality OK/, /23:55–23:56: \d+ quotes, \d+ trades/],
+  'custom-strategy.ts': [/events: \d{5,}, entries: [1-9]\d*, orders: [1-9]\d*, fills: [1-9]\d*/, /trades: [1-9]\d* closed, win rate [\d.]+% after fees; PnL -?\d+\.\d\d USDT before fees of [1-9]\d*\.\d\d/, /equity 10000\.00 → \d+\.\d\d \(-?[\d.]+%\), max drawdown [\d.]+%, buy and hold -?[\d.]+%/],
 };
 
 describe('examples', () => {
