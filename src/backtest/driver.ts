@@ -20,7 +20,9 @@
  * or computed here chunk by chunk from the `features` section.
  *
  * **Equity** is sampled from the venue on a clock (every `sampleMs` of exchange time, from the
- * first event) and after each fill: time, equity, cash, gross and net exposure at the marks.
+ * first event) and after each fill: time, equity, cash, gross and net exposure at the marks. In a
+ * gap where nothing happens (no event, order or answer) only the gap's first and last clock
+ * points are sampled: the equity cannot move in between.
  *
  * Deterministic: the same stream, configuration and seed give the same result, byte for byte
  * (no wall clock, no randomness but the models' seeded draws).
@@ -290,10 +292,11 @@ export class BacktestDriver {
   private readonly view = new EventView();
   private readonly rowView = new RowView();
   private readonly curve = new Curve();
-  // deliveries: a FIFO of (chunk, event, local time)
-  private qLive: Live[] = [];
+  // deliveries: a ring of (chunk, event, local time); head and tail count up, masked into the ring
+  private qLive!: Live[];
   private qIdx = new Int32Array(1024);
   private qLocal = new Float64Array(1024);
+  private qMask = 1023;
   private qHead = 0;
   private qTail = 0;
   private readonly chunks: Live[] = [];
@@ -344,6 +347,8 @@ export class BacktestDriver {
     if (this.finished) throw new Error('feed after finish');
     const f = !this.wantsRows ? null : (features ?? this.stage!.run(t));
     const live: Live = { t, f, fr: 0 };
+    // the ring's slots hold chunks, never holes (a holey array would slow every read)
+    if (this.qLive === undefined) this.qLive = new Array<Live>(this.qMask + 1).fill(live);
     this.chunks.push(live);
     for (const s of t.symbols) {
       if (!this.symbolSet.has(s)) {
@@ -358,8 +363,9 @@ export class BacktestDriver {
       const x = ts[i]!;
       if (x === x) {
         if (!this.started) this.start(x);
-        this.process(x);
+        // clock points up to x are sampled before x reaches the venue
         this.lastTs = x;
+        this.process(x);
       }
       const r = row[i]!;
       const symbol = t.symbols[sym[i]!]!;
@@ -420,29 +426,32 @@ export class BacktestDriver {
   }
 
   private enqueue(live: Live, i: number, local: number): void {
-    if (this.qTail === this.qIdx.length) {
-      // compact, or grow
-      const n = this.qTail - this.qHead;
-      if (n * 2 > this.qIdx.length) {
-        const idx = new Int32Array(this.qIdx.length * 2);
-        const loc = new Float64Array(this.qIdx.length * 2);
-        idx.set(this.qIdx.subarray(this.qHead, this.qTail));
-        loc.set(this.qLocal.subarray(this.qHead, this.qTail));
-        this.qIdx = idx;
-        this.qLocal = loc;
-      } else {
-        this.qIdx.copyWithin(0, this.qHead, this.qTail);
-        this.qLocal.copyWithin(0, this.qHead, this.qTail);
-      }
-      this.qLive = this.qLive.slice(this.qHead, this.qTail);
-      this.qHead = 0;
-      this.qTail = n;
-    }
-    this.qIdx[this.qTail] = i;
-    this.qLocal[this.qTail] = local;
-    this.qLive[this.qTail] = live;
-    this.qTail++;
+    if (this.qTail - this.qHead > this.qMask) this.growQueue();
+    const k = this.qTail++ & this.qMask;
+    this.qIdx[k] = i;
+    this.qLocal[k] = local;
+    this.qLive[k] = live;
     this.lastLocal = local;
+  }
+
+  private growQueue(): void {
+    const n = this.qTail - this.qHead;
+    const cap = (this.qMask + 1) * 2;
+    const idx = new Int32Array(cap);
+    const loc = new Float64Array(cap);
+    const live = new Array<Live>(cap).fill(this.qLive[0]!);
+    for (let j = 0; j < n; j++) {
+      const k = (this.qHead + j) & this.qMask;
+      idx[j] = this.qIdx[k]!;
+      loc[j] = this.qLocal[k]!;
+      live[j] = this.qLive[k]!;
+    }
+    this.qIdx = idx;
+    this.qLocal = loc;
+    this.qLive = live;
+    this.qMask = cap - 1;
+    this.qHead = 0;
+    this.qTail = n;
   }
 
   private note(local: number, order: Order | null, fill: Fill | null): void {
@@ -466,7 +475,7 @@ export class BacktestDriver {
   private process(until: number): void {
     const sim = this.sim;
     for (;;) {
-      const d = this.qHead < this.qTail ? this.qLocal[this.qHead]! : Infinity;
+      const d = this.qHead < this.qTail ? this.qLocal[this.qHead & this.qMask]! : Infinity;
       const n = this.notes.length > 0 ? this.notes[0]!.local : Infinity;
       const a = this.arrivals.length > 0 ? this.arrivals[0]! : Infinity;
       const s = this.nextSample <= this.lastTs ? this.nextSample : Infinity;
@@ -481,7 +490,14 @@ export class BacktestDriver {
       }
       if (s === m) {
         this.sample(s, 0);
-        this.nextSample += this.sampleMs;
+        // in a gap with nothing to do (a quiet hour, the night between two captures) the equity
+        // cannot move: sample its first and last clock points only
+        let other = d < n ? d : n;
+        if (a < other) other = a;
+        if (until < other) other = until;
+        const next = s + this.sampleMs;
+        const lastBefore = other > this.lastTs ? Math.floor(this.lastTs / this.sampleMs) * this.sampleMs : Math.ceil(other / this.sampleMs) * this.sampleMs - this.sampleMs;
+        this.nextSample = lastBefore > next ? lastBefore : next;
         continue;
       }
       if (n <= m) {
@@ -505,9 +521,8 @@ export class BacktestDriver {
   }
 
   private deliverEvent(): void {
-    const h = this.qHead++;
+    const h = this.qHead++ & this.qMask;
     const live = this.qLive[h]!;
-    this.qLive[h] = undefined as unknown as Live;
     const i = this.qIdx[h]!;
     const t = live.t;
     const ctx = this.ctx;

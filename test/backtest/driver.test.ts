@@ -7,7 +7,9 @@
  * change before its local time, and appending later events never changes earlier orders.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { QUOTE, TRADE, type EventTable } from '../../src/backtest/data-reader.js';
+import { Table } from 'apache-arrow';
+import { eventsToBatch } from '../../src/core/batch.js';
+import { eventTableFromTables, QUOTE, TRADE, type EventTable } from '../../src/backtest/data-reader.js';
 import { runBacktest, runBacktestSync, type BacktestStrategy } from '../../src/backtest/driver.js';
 import { computeFeatures, type FeatureTable } from '../../src/backtest/features-stage.js';
 import { ConstantFeedLatency } from '../../src/backtest/feed-latency.js';
@@ -153,5 +155,14 @@ describe('runBacktest on the merged captures', () => {
     }
     expect(clock).toBe(Math.floor(res.stats.lastTs / 1000) - Math.floor(res.stats.firstTs / 1000));
     expect(e.length - 1 - clock - 1).toBe(res.fills.length);
+  });
+
+  it('a gap with nothing in it is sampled at its first and last clock points only', () => {
+    const t0 = Date.UTC(2024, 7, 8, 12, 0, 0, 250);
+    const q = (ts: number) => ({ type: 'quote' as const, symbol: 'XUSDT', ts, recvTs: NaN, bidPrice: 99, bidQty: 1, askPrice: 101, askQty: 1, updateId: NaN });
+    const stream = eventTableFromTables([{ quote: new Table([eventsToBatch('quote', [q(t0), q(t0 + 3_600_000)])!]) }]);
+    const r = runBacktestSync({ stream, strategy: {}, feed: new ConstantFeedLatency(0) });
+    // the first event; the first whole second after it; the last whole second before the next event; the end
+    expect(Array.from(r.equity.ts, (t) => t - t0)).toEqual([0, 750, 3_599_750, 3_600_000]);
   });
 });

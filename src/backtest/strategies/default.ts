@@ -26,7 +26,7 @@
  *
  * Every signal gets a {@link SignalRecord} saying what was done and why.
  */
-import type { QuoteEvent, TradeEvent } from '../../core/events.js';
+import type { MarkEvent, QuoteEvent, TradeEvent } from '../../core/events.js';
 import type { InstrumentSpec } from '../../core/config/sections.js';
 import { FeaturesSection } from '../../microstructure/config.js';
 import { featureSetOptionsFromConfig } from '../../microstructure/feature-set.js';
@@ -64,6 +64,9 @@ class SymbolState {
   inFlight = 0;
   /** Position after the latest fill reported. */
   qty = 0;
+  /** The latest quote's mid and time: the volatility is fed only when the mid moves (see `onQuote`). */
+  mid = NaN;
+  quoteTs = NaN;
   readonly risk: RiskConfig;
   readonly tick: number;
 
@@ -97,7 +100,8 @@ export class DefaultStrategy implements BacktestStrategy {
   private ctx: TradingContext | null = null;
   /** Latest exchange time seen, ms. */
   private lastTs = NaN;
-  private open = 0;
+  private lastName = '';
+  private last: SymbolState | null = null;
 
   constructor(config: BacktestRunConfig = {}, options: DefaultStrategyOptions = {}) {
     this.config = StrategySection.parse(config.strategy ?? {});
@@ -130,8 +134,11 @@ export class DefaultStrategy implements BacktestStrategy {
   }
 
   private state(symbol: string): SymbolState {
+    if (symbol === this.lastName && this.last !== null) return this.last;
     let st = this.states.get(symbol);
     if (!st) this.states.set(symbol, (st = new SymbolState(this.modeConfig, this.risk, this.symbols[symbol])));
+    this.lastName = symbol;
+    this.last = st;
     return st;
   }
 
@@ -140,16 +147,32 @@ export class DefaultStrategy implements BacktestStrategy {
     this.wall.update(ctx.now, ctx.equity());
   }
 
+  /**
+   * Each quote moves the mode clock; a quote that moves the mid feeds the volatility (an
+   * unchanged mid only moves its clock, which {@link EwmaVolatility.advance} does when the value
+   * is read) and, while the symbol is held, the loss wall (equity changes with the mid only).
+   */
   onQuote(q: QuoteEvent, ctx: TradingContext): void {
     const st = this.state(q.symbol);
     this.lastTs = q.ts;
+    st.quoteTs = q.ts;
     st.modes.update(q);
-    st.vol.update(q.ts, 0.5 * (q.bidPrice + q.askPrice));
+    const mid = 0.5 * (q.bidPrice + q.askPrice);
+    const moved = mid !== st.mid;
+    if (moved) {
+      st.mid = mid;
+      st.vol.update(q.ts, mid);
+    }
     if (!this.wantsFeatures) this.algo.quote(q.symbol, q.ts, q.recvTs, q.bidPrice, q.bidQty, q.askPrice, q.askQty, q.updateId);
-    if (this.open > 0) {
-      this.wall.update(q.ts, ctx.equity());
+    if (st.qty !== 0) {
+      if (moved) this.wall.update(q.ts, ctx.equity());
       this.exits(q.symbol, st, q.ts, q.bidPrice, q.askPrice, ctx);
     }
+  }
+
+  /** A mark price moves the equity of a held symbol. */
+  onMark(m: MarkEvent, ctx: TradingContext): void {
+    if (this.state(m.symbol).qty !== 0) this.wall.update(m.ts, ctx.equity());
   }
 
   onTrade(t: TradeEvent, ctx: TradingContext): void {
@@ -157,7 +180,7 @@ export class DefaultStrategy implements BacktestStrategy {
     this.lastTs = t.ts;
     st.modes.update(t);
     if (!this.wantsFeatures) this.algo.trade(t.symbol, t.ts, t.recvTs, t.price, t.qty, t.side === 'buy' ? 1 : -1, t.printKind);
-    if (this.open > 0) this.exits(t.symbol, st, t.ts, NaN, NaN, ctx);
+    if (st.qty !== 0) this.exits(t.symbol, st, t.ts, NaN, NaN, ctx);
   }
 
   onFeatures(row: FeatureRowInput): void {
@@ -169,13 +192,8 @@ export class DefaultStrategy implements BacktestStrategy {
     const q = ctx.position(fill.symbol).qty;
     const before = st.qty;
     st.qty = q;
-    if (q === 0) {
-      if (before !== 0) this.open--;
-      st.openedTs = NaN;
-    } else if (before === 0 || Math.sign(before) !== Math.sign(q)) {
-      if (before === 0) this.open++;
-      st.openedTs = fill.ts;
-    }
+    if (q === 0) st.openedTs = NaN;
+    else if (before === 0 || Math.sign(before) !== Math.sign(q)) st.openedTs = fill.ts;
     this.wall.update(fill.ts, ctx.equity());
   }
 
@@ -264,7 +282,7 @@ export class DefaultStrategy implements BacktestStrategy {
     const d = checkRisk(
       s,
       { qty: pos.qty, avg_price: pos.avgPrice, unrealized_pnl: pos.qty === 0 ? 0 : pos.qty * (mid - pos.avgPrice), equity },
-      { ts, mid, spread_bps: ((book.askPrice - book.bidPrice) / mid) * 1e4, vol: st.vol.value, mode: s.strategy_mode as StrategyMode },
+      { ts, mid, spread_bps: ((book.askPrice - book.bidPrice) / mid) * 1e4, vol: st.vol.advance(st.quoteTs), mode: s.strategy_mode as StrategyMode },
       riskStateFromWall(this.wall.state),
       st.risk,
     );
