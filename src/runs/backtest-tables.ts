@@ -18,6 +18,7 @@ import { Bool, Field, Float64, Int32, makeData, RecordBatch, Schema, Struct, Utf
 import { utf8Data } from '../core/batch.js';
 import { ParquetWriter } from '../io/parquet.js';
 import type { RoundTrip } from '../backtest/metrics.js';
+import type { EquityCurve } from '../backtest/driver.js';
 import type { Fill, Order } from '../backtest/types.js';
 
 /** Column types of the output tables. */
@@ -150,21 +151,40 @@ export const TRADE_COLUMNS: readonly TableColumn<RoundTrip>[] = [
   { name: 'entry_hour', type: 'i32', get: (t) => t.entryHour },
 ];
 
-/** One equity sample. */
-export interface EquityRow {
-  ts: number;
-  equity: number;
-  cash: number;
-  grossExposure: number;
+/** equity.parquet: the equity curve as sampled (every clock tick and after each fill), columns as the driver keeps them. */
+export const EQUITY_SCHEMA = new Schema(
+  [
+    new Field('ts', new Float64(), false),
+    new Field('equity', new Float64(), false),
+    new Field('cash', new Float64(), false),
+    new Field('gross_exposure', new Float64(), false),
+    new Field('net_exposure', new Float64(), false),
+    new Field('at_fill', new Bool(), false),
+  ],
+  new Map([['ofi_backtest.table', 'equity']]),
+);
+
+/** Rows [from, to) of an equity curve as a record batch of {@link EQUITY_SCHEMA}, the columns taken as they are. */
+export function equityBatch(curve: EquityCurve, from = 0, to = curve.length): RecordBatch {
+  const n = to - from;
+  const f64 = (a: Float64Array) => makeData({ type: new Float64(), length: n, nullCount: 0, data: a.subarray(from, to) });
+  const bits = new Uint8Array((n + 7) >> 3);
+  for (let i = 0; i < n; i++) if (curve.fill[from + i]) bits[i >> 3]! |= 1 << (i & 7);
+  const children = [f64(curve.ts), f64(curve.equity), f64(curve.cash), f64(curve.gross), f64(curve.net), makeData({ type: new Bool(), length: n, nullCount: 0, data: bits })];
+  return new RecordBatch(EQUITY_SCHEMA, makeData({ type: new Struct(EQUITY_SCHEMA.fields), length: n, nullCount: 0, children }));
 }
 
-/** equity.parquet: the equity curve as sampled. */
-export const EQUITY_COLUMNS: readonly TableColumn<EquityRow>[] = [
-  { name: 'ts', type: 'f64', get: (e) => e.ts },
-  { name: 'equity', type: 'f64', get: (e) => e.equity },
-  { name: 'cash', type: 'f64', get: (e) => e.cash },
-  { name: 'gross_exposure', type: 'f64', get: (e) => e.grossExposure },
-];
+/** Write an equity curve to Parquet. */
+export async function writeEquity(path: string, curve: EquityCurve, rowGroupRows = 65_536): Promise<{ rows: number; bytes: number }> {
+  const w = new ParquetWriter(path, EQUITY_SCHEMA, { rowGroupRows });
+  try {
+    for (let i = 0; i < curve.length; i += rowGroupRows) await w.write(equityBatch(curve, i, Math.min(curve.length, i + rowGroupRows)));
+  } catch (err) {
+    await w.abort();
+    throw err;
+  }
+  return w.close();
+}
 
 /**
  * JSON text of a value with keys in the order given, two-space indentation and a final
