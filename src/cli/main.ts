@@ -11,6 +11,7 @@ import { registerConfig } from './commands/config.js';
 import { registerImpact } from './commands/impact.js';
 import { registerFeatures } from './commands/features.js';
 import { registerSignals } from './commands/signals.js';
+import { registerBacktest } from './commands/backtest.js';
 import { VERSION } from './version.js';
 
 /** Exit codes: 0 done, 1 failed while working, 2 the command line or an input was wrong. */
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerFeatures(program);
   registerImpact(program);
   registerSignals(program);
+  registerBacktest(program);
   return program;
 }
 
