@@ -27,8 +27,9 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function sql(q: string): Promise<unknown[][]> {
-  return (await con.runAndReadAll(q)).getRows();
+/** The first row of a query, as numbers. */
+async function row(q: string): Promise<number[]> {
+  return (await con.runAndReadAll(q)).getRows()[0] as number[];
 }
 
 /** Fields that are null when undefined (no losing return, no trade, no drawdown …); every other number must be finite. */
@@ -63,18 +64,18 @@ async function consistent(m: Metrics, out: string): Promise<void> {
   expect(m.startValue).toBe(10_000); // backtest.starting_cash
   expect(m.endValue).toBeCloseTo(m.startValue * (1 + m.totalReturn), 8);
   const f = (name: string) => `read_parquet('${join(out, name)}')`;
-  const [[firstEq, lastEq, samples]] = (await sql(`SELECT first(equity ORDER BY ts), last(equity ORDER BY ts), count(*)::INT FROM ${f('equity.parquet')}`)) as number[][];
+  const [firstEq, lastEq, samples] = await row(`SELECT first(equity ORDER BY ts), last(equity ORDER BY ts), count(*)::INT FROM ${f('equity.parquet')}`);
   expect(firstEq).toBe(m.startValue);
   expect(lastEq).toBe(m.endValue);
   expect(samples).toBe(m.equitySamples);
-  const [[trades, closed, pnl]] = (await sql(`SELECT count(*)::INT, count(*) FILTER (status = 'closed')::INT, coalesce(sum(pnl), 0) FROM ${f('trades.parquet')}`)) as number[][];
+  const [trades, closed, pnl] = await row(`SELECT count(*)::INT, count(*) FILTER (status = 'closed')::INT, coalesce(sum(pnl), 0) FROM ${f('trades.parquet')}`);
   expect(trades, 'trades = rows of trades.parquet').toBe(m.totalTrades);
   expect(closed).toBe(m.closedTrades);
   expect(pnl).toBeCloseTo(m.tradePnl, 8);
-  const [[fills, fees]] = (await sql(`SELECT count(*)::INT, coalesce(sum(fee), 0) FROM ${f('fills.parquet')}`)) as number[][];
+  const [fills, fees] = await row(`SELECT count(*)::INT, coalesce(sum(fee), 0) FROM ${f('fills.parquet')}`);
   expect(fills).toBe(m.fills);
   expect(fees, 'fees = Σ fills.fee').toBeCloseTo(m.totalFees, 9);
-  const [[orders]] = (await sql(`SELECT count(*)::INT FROM ${f('orders.parquet')}`)) as number[][];
+  const [orders] = await row(`SELECT count(*)::INT FROM ${f('orders.parquet')}`);
   expect(orders).toBe(m.run.orders);
   // the round trips account for every change of equity: PnL − funding = end − start
   expect(m.tradePnl - m.totalFunding).toBeCloseTo(m.endValue - m.startValue, 6);
@@ -139,7 +140,7 @@ describe('backtest of BTCUSDT + ETHUSDT (2024-08-08)', () => {
     }
     // the per-symbol fees against the fills of that symbol
     for (const [s, g] of Object.entries(layered.bySymbol!)) {
-      const [[fees]] = (await sql(`SELECT coalesce(sum(fee), 0) FROM read_parquet('${join(out, 'fills.parquet')}') WHERE symbol = '${s}'`)) as number[][];
+      const [fees] = await row(`SELECT coalesce(sum(fee), 0) FROM read_parquet('${join(out, 'fills.parquet')}') WHERE symbol = '${s}'`);
       expect(g.fees, s).toBeCloseTo(fees!, 9);
     }
   });
