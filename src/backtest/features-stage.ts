@@ -567,10 +567,10 @@ function isFeaturesConfig(f: FeatureSetOptions | FeaturesConfig): f is FeaturesC
  * Stage 1 over a whole table at once.
  *
  * @example
- * const features = computeFeatures(events, config.features);
+ * const features = computeFeatureTable(events, config.features);
  * features.score[r]; // the fused score of row r, delivered after event features.at[r]
  */
-export function computeFeatures(t: EventTable, features: FeatureSetOptions | FeaturesConfig = {}, options: FeatureStageOptions = {}): FeatureTable {
+export function computeFeatureTable(t: EventTable, features: FeatureSetOptions | FeaturesConfig = {}, options: FeatureStageOptions = {}): FeatureTable {
   const stage = new FeatureStage(features, options);
   const rows = stage.run(t);
   const tail = stage.flush(t.length - 1);

@@ -11,7 +11,7 @@ import { Table } from 'apache-arrow';
 import { eventsToBatch } from '../../src/core/batch.js';
 import { eventTableFromTables, QUOTE, TRADE, type EventTable } from '../../src/backtest/data-reader.js';
 import { runBacktest, runBacktestSync, type BacktestStrategy } from '../../src/backtest/driver.js';
-import { computeFeatures, type FeatureTable } from '../../src/backtest/features-stage.js';
+import { computeFeatureTable, type FeatureTable } from '../../src/backtest/features-stage.js';
 import { ConstantFeedLatency } from '../../src/backtest/feed-latency.js';
 import { DefaultStrategy } from '../../src/backtest/strategies/default.js';
 import type { Fill, Order, TradingContext } from '../../src/backtest/types.js';
@@ -28,7 +28,7 @@ let features: FeatureTable;
 
 beforeAll(async () => {
   events = await (await DataReader.open(INPUTS)).table();
-  features = computeFeatures(events);
+  features = computeFeatureTable(events);
 });
 
 /** A strategy that trades on a fixed pattern and records what it sees, and when. */
@@ -122,7 +122,7 @@ describe('runBacktest on the merged captures', () => {
     const half = events.range(0, events.length >> 1);
     const cut = half.ts[half.length - 1]!;
     for (const make of [() => new Probe(), () => new DefaultStrategy({})]) {
-      const part = runBacktestSync({ stream: half, features: computeFeatures(half), strategy: make(), seed: 3 });
+      const part = runBacktestSync({ stream: half, features: computeFeatureTable(half), strategy: make(), seed: 3 });
       const full = runBacktestSync({ stream: events, features, strategy: make(), seed: 3 });
       const early = (os: Order[]) => os.filter((o) => o.submitTs <= cut).map((o) => json([o.id, o.symbol, o.side, o.type, o.qty, o.price, o.tag, o.submitTs, o.venueTs]));
       expect(early(part.orders).length).toBeGreaterThan(0);

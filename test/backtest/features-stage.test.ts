@@ -11,7 +11,7 @@ import { eventsToBatch } from '../../src/core/batch.js';
 import type { EventKind, QuoteEvent, TradeEvent } from '../../src/core/events.js';
 import { readSource } from '../../src/io/detect.js';
 import { eventTableFromTables, type EventTable } from '../../src/backtest/data-reader.js';
-import { computeFeatures, FeatureStage, type FeatureTable } from '../../src/backtest/features-stage.js';
+import { computeFeatureTable, FeatureStage, type FeatureTable } from '../../src/backtest/features-stage.js';
 import { DataReader } from '../../src/runs/backtest-data.js';
 import { dataPath } from '../helpers/data.js';
 
@@ -59,8 +59,8 @@ describe('FeatureStage on the real captures (BTCUSDT + ETHUSDT merged)', () => {
   let events: EventTable;
   it('columnar rows equal the feature set event by event, and a row per quote or trade in stream order', async () => {
     events = eventTableFromTables([await tablesOf(BTC), await tablesOf(ETH)]);
-    const col = computeFeatures(events);
-    const ref = computeFeatures(events, {}, { engine: 'streaming' });
+    const col = computeFeatureTable(events);
+    const ref = computeFeatureTable(events, {}, { engine: 'streaming' });
     expect(diff(col, ref)).toBe('');
     const c = events.counts;
     expect(col.length, 'one row per quote and trade').toBe(c.quote + c.trade);
@@ -86,12 +86,12 @@ describe('FeatureStage on the real captures (BTCUSDT + ETHUSDT merged)', () => {
       offset += chunk.length;
     }
     expect(offset).toBe(events.length);
-    expect(diff(joined(parts), computeFeatures(events))).toBe('');
+    expect(diff(joined(parts), computeFeatureTable(events))).toBe('');
   });
 
   it('other feature options (robust z-scores, divergence on OFI, keep every update id) agree too', () => {
     const options = { fusion: { zscore: { window: { events: 500 }, minPeriods: 50, robust: true }, divergence: { flow: 'ofi' as const, sampleMs: 500 }, updateIds: 'keep' as const, threshold: 0.8 } };
-    expect(diff(computeFeatures(events, options), computeFeatures(events, options, { engine: 'streaming' }))).toBe('');
+    expect(diff(computeFeatureTable(events, options), computeFeatureTable(events, options, { engine: 'streaming' }))).toBe('');
   });
 });
 
@@ -123,8 +123,8 @@ describe('FeatureStage on random streams', () => {
         if (trades.length) tables.trade = new Table([eventsToBatch('trade', trades)!]);
         const t = eventTableFromTables([tables]);
         const options = { fusion: { flowWindow: { ms: 20 }, zscore: { window: { events: 10 }, minPeriods: 3 } } };
-        const ref = computeFeatures(t, options, { engine: 'streaming' });
-        expect(diff(computeFeatures(t, options), ref)).toBe('');
+        const ref = computeFeatureTable(t, options, { engine: 'streaming' });
+        expect(diff(computeFeatureTable(t, options), ref)).toBe('');
         const stage = new FeatureStage(options);
         const parts: { table: FeatureTable; offset: number }[] = [];
         for (let a = 0; a < t.length; a += chunk) parts.push({ table: stage.run(t.range(a, a + chunk)), offset: a });

@@ -4,20 +4,126 @@
  * a merge that alternates every few rows allocates no subarray per run), and the merged-order
  * arrays get the run's kind, symbols, times and new row numbers. Arrays grow by doubling, from
  * ordinary or shared memory.
+ *
+ * The copy loops read a kind's columns from arrays by element type (`BatchColumns.f64` …), one
+ * copy function per element type: a merge of quotes and trades alternates every few rows, and
+ * a lookup by column name or a copy loop shared by five array types per run would cost more
+ * than the rows themselves.
  */
-import { DEPTH, F64_FIELDS, heapAlloc, I8_FIELDS, LIST_FIELDS, typed, U8_FIELDS, emptyColumnSet, type AnyColumnSet, type BatchColumns, type BufferAlloc, type ListColumn } from './columns.js';
+import { DEPTH, F64_FIELDS, heapAlloc, I8_FIELDS, LIST_FIELDS, typed, U8_FIELDS, type BatchColumns, type BufferAlloc, type ListColumn } from './columns.js';
+import type { AnyColumnSet, DepthColumnSet, MarkColumnSet, QuoteColumnSet, TradeColumnSet } from './columns.js';
 import { EventTable } from './event-table.js';
-import type { DepthColumnSet, MarkColumnSet, QuoteColumnSet, TradeColumnSet } from './columns.js';
-
-type Typed = Float64Array | Int32Array | Uint16Array | Uint8Array | Int8Array;
-type Ctor = { new (b: ArrayBufferLike): Typed; BYTES_PER_ELEMENT: number };
 
 /** Runs shorter than this are copied element by element (a subarray per run would cost more). */
 const SHORT = 24;
 
-function copy(dst: Typed, at: number, src: Typed, from: number, n: number): void {
+function copyF64(dst: Float64Array, at: number, src: Float64Array, from: number, n: number): void {
   if (n < SHORT) for (let j = 0; j < n; j++) dst[at + j] = src[from + j]!;
   else dst.set(src.subarray(from, from + n), at);
+}
+function copyU8(dst: Uint8Array, at: number, src: Uint8Array, from: number, n: number): void {
+  if (n < SHORT) for (let j = 0; j < n; j++) dst[at + j] = src[from + j]!;
+  else dst.set(src.subarray(from, from + n), at);
+}
+function copyI8(dst: Int8Array, at: number, src: Int8Array, from: number, n: number): void {
+  if (n < SHORT) for (let j = 0; j < n; j++) dst[at + j] = src[from + j]!;
+  else dst.set(src.subarray(from, from + n), at);
+}
+function copyU16(dst: Uint16Array, at: number, src: Uint16Array, from: number, n: number): void {
+  if (n < SHORT) for (let j = 0; j < n; j++) dst[at + j] = src[from + j]!;
+  else dst.set(src.subarray(from, from + n), at);
+}
+
+/** One kind's growing columns, by element type in the order of `F64_FIELDS` etc. */
+export class KindColumns {
+  n = 0;
+  f64: Float64Array[];
+  i8: Int8Array[];
+  u8: Uint8Array[];
+  lists: ListColumn[];
+
+  constructor(
+    readonly kind: number,
+    public cap: number,
+    private readonly alloc: BufferAlloc = heapAlloc,
+  ) {
+    this.f64 = F64_FIELDS[kind]!.map(() => typed(Float64Array, cap, alloc));
+    this.i8 = I8_FIELDS[kind]!.map(() => typed(Int8Array, cap, alloc));
+    this.u8 = U8_FIELDS[kind]!.map(() => typed(Uint8Array, cap, alloc));
+    this.lists = LIST_FIELDS[kind]!.map(() => ({ offsets: typed(Int32Array, cap + 1, alloc), values: typed(Float64Array, kind === DEPTH ? 4096 : 0, alloc) }));
+  }
+
+  grow(need: number, exact = false): void {
+    let c = this.cap * 2;
+    while (c < need) c *= 2;
+    if (exact) c = need;
+    const n = this.n;
+    const a = this.alloc;
+    this.f64 = this.f64.map((x) => regrow(x, typed(Float64Array, c, a), n));
+    this.i8 = this.i8.map((x) => regrow(x, typed(Int8Array, c, a), n));
+    this.u8 = this.u8.map((x) => regrow(x, typed(Uint8Array, c, a), n));
+    for (const l of this.lists) l.offsets = regrow(l.offsets, typed(Int32Array, c + 1, a), n + 1);
+    this.cap = c;
+  }
+
+  /** Append rows `[from, from + n)` of a batch's columns of this kind. */
+  append(b: BatchColumns, from: number, n: number): void {
+    const r0 = this.n;
+    if (r0 + n > this.cap) this.grow(r0 + n);
+    const f64 = this.f64;
+    for (let c = 0; c < f64.length; c++) copyF64(f64[c]!, r0, b.f64[c]!, from, n);
+    const i8 = this.i8;
+    for (let c = 0; c < i8.length; c++) copyI8(i8[c]!, r0, b.i8[c]!, from, n);
+    const u8 = this.u8;
+    for (let c = 0; c < u8.length; c++) copyU8(u8[c]!, r0, b.u8[c]!, from, n);
+    const lists = this.lists;
+    for (let c = 0; c < lists.length; c++) this.appendList(lists[c]!, r0, b.lists[c]!, from, n);
+    this.n = r0 + n;
+  }
+
+  private appendList(dst: ListColumn, r0: number, src: ListColumn, from: number, n: number): void {
+    const so = src.offsets;
+    const a = so[from]!;
+    const z = so[from + n]!;
+    const base = dst.offsets[r0]!;
+    if (base + (z - a) > dst.values.length) {
+      let c = Math.max(1024, dst.values.length * 2);
+      while (c < base + (z - a)) c *= 2;
+      dst.values = regrow(dst.values, typed(Float64Array, c, this.alloc), base);
+    }
+    copyF64(dst.values, base, src.values, a, z - a);
+    const d = dst.offsets;
+    const shift = base - a;
+    for (let j = 1; j <= n; j++) d[r0 + j] = so[from + j]! + shift;
+  }
+
+  /** Room for `rows` more rows and `values` more level values per list. */
+  reserve(rows: number, values: number): void {
+    if (this.n + rows > this.cap) this.grow(this.n + rows, true);
+    for (const l of this.lists) {
+      const base = l.offsets[this.n]!;
+      if (base + values > l.values.length) l.values = regrow(l.values, typed(Float64Array, base + values, this.alloc), base);
+    }
+  }
+
+  /** The named column set over views of exactly the rows appended. */
+  set(): AnyColumnSet {
+    const n = this.n;
+    const out: Record<string, unknown> = { length: n };
+    F64_FIELDS[this.kind]!.forEach((f, j) => (out[f] = this.f64[j]!.subarray(0, n)));
+    I8_FIELDS[this.kind]!.forEach((f, j) => (out[f] = this.i8[j]!.subarray(0, n)));
+    U8_FIELDS[this.kind]!.forEach((f, j) => (out[f] = this.u8[j]!.subarray(0, n)));
+    LIST_FIELDS[this.kind]!.forEach((f, j) => {
+      const l = this.lists[j]!;
+      out[f] = { offsets: l.offsets.subarray(0, n + 1), values: l.values.subarray(0, l.offsets[n]!) };
+    });
+    return out as unknown as AnyColumnSet;
+  }
+}
+
+function regrow<T extends Float64Array | Int32Array | Int8Array | Uint8Array | Uint16Array>(a: T, next: T, used: number): T {
+  next.set(a.subarray(0, used) as never);
+  return next;
 }
 
 /** Options of {@link EventTableBuilder}. */
@@ -40,8 +146,7 @@ export class EventTableBuilder {
   private sym: Uint16Array;
   private row: Int32Array;
   private ts: Float64Array;
-  private readonly sets: Record<string, unknown>[];
-  private readonly caps: number[];
+  private readonly kinds: KindColumns[];
 
   constructor(options: BuilderOptions = {}) {
     this.capacity = options.capacity ?? Infinity;
@@ -52,8 +157,16 @@ export class EventTableBuilder {
     this.row = typed(Int32Array, this.cap, this.alloc);
     this.ts = typed(Float64Array, this.cap, this.alloc);
     const first = Math.min(this.cap, 1024);
-    this.caps = [first, first, first, first];
-    this.sets = [0, 1, 2, 3].map((k) => emptyColumnSet(k, first, this.alloc, k === DEPTH ? 4096 : 0) as unknown as Record<string, unknown>);
+    this.kinds = [0, 1, 2, 3].map((k) => new KindColumns(k, first, this.alloc));
+  }
+
+  /**
+   * Room for `events` more events, `rows` more rows of kind `kind` and, for depth, `values`
+   * more level values per list: a table built from tables of known size allocates once.
+   */
+  reserve(events: number, kind: number, rows: number, values = 0): void {
+    if (this.length + events > this.cap) this.growMerged(this.length + events, true);
+    this.kinds[kind]!.reserve(rows, values);
   }
 
   /** Events that still fit. */
@@ -69,68 +182,33 @@ export class EventTableBuilder {
     const at = this.length;
     if (at + n > this.cap) this.growMerged(at + n);
     const k = b.kind;
-    const set = this.sets[k]!;
-    const r0 = set.length as number;
-    if (r0 + n > this.caps[k]!) this.growKind(k, r0 + n);
-    const src = b.cols as unknown as Record<string, Typed & ListColumn>;
-    this.kind.fill(k, at, at + n);
+    const kc = this.kinds[k]!;
+    const r0 = kc.n;
     const row = this.row;
-    for (let j = 0; j < n; j++) row[at + j] = r0 + j;
-    copy(this.sym, at, b.sym, from, n);
-    copy(this.ts, at, src.ts!, from, n);
-    for (const f of F64_FIELDS[k]!) copy(set[f] as Typed, r0, src[f]!, from, n);
-    for (const f of I8_FIELDS[k]!) copy(set[f] as Typed, r0, src[f]!, from, n);
-    for (const f of U8_FIELDS[k]!) copy(set[f] as Typed, r0, src[f]!, from, n);
-    for (const f of LIST_FIELDS[k]!) this.appendList(set[f] as ListColumn, r0, src[f]!, from, n);
-    set.length = r0 + n;
+    const kind = this.kind;
+    for (let j = 0; j < n; j++) {
+      kind[at + j] = k;
+      row[at + j] = r0 + j;
+    }
+    copyU16(this.sym, at, b.sym, from, n);
+    // ts is the first f64 column of every kind
+    copyF64(this.ts, at, b.f64[0]!, from, n);
+    kc.append(b, from, n);
     this.length = at + n;
   }
 
-  private appendList(dst: ListColumn, r0: number, src: ListColumn, from: number, n: number): void {
-    const so = src.offsets;
-    const a = so[from]!;
-    const z = so[from + n]!;
-    const base = dst.offsets[r0]!;
-    if (base + (z - a) > dst.values.length) {
-      let c = Math.max(1024, dst.values.length * 2);
-      while (c < base + (z - a)) c *= 2;
-      const next = typed(Float64Array, c, this.alloc);
-      next.set(dst.values.subarray(0, base));
-      dst.values = next;
-    }
-    copy(dst.values, base, src.values, a, z - a);
-    const d = dst.offsets;
-    for (let j = 1; j <= n; j++) d[r0 + j] = base + (so[from + j]! - a);
-  }
-
-  private growMerged(need: number): void {
+  private growMerged(need: number, exact = false): void {
     let c = this.cap * 2;
     while (c < need) c *= 2;
+    if (exact) c = need;
     c = Math.min(c, this.capacity);
-    this.kind = this.regrow(this.kind, c, this.length) as Uint8Array;
-    this.sym = this.regrow(this.sym, c, this.length) as Uint16Array;
-    this.row = this.regrow(this.row, c, this.length) as Int32Array;
-    this.ts = this.regrow(this.ts, c, this.length) as Float64Array;
+    const a = this.alloc;
+    const n = this.length;
+    this.kind = regrow(this.kind, typed(Uint8Array, c, a), n);
+    this.sym = regrow(this.sym, typed(Uint16Array, c, a), n);
+    this.row = regrow(this.row, typed(Int32Array, c, a), n);
+    this.ts = regrow(this.ts, typed(Float64Array, c, a), n);
     this.cap = c;
-  }
-
-  private growKind(k: number, need: number): void {
-    let c = this.caps[k]! * 2;
-    while (c < need) c *= 2;
-    const set = this.sets[k]!;
-    const n = set.length as number;
-    for (const f of [...F64_FIELDS[k]!, ...I8_FIELDS[k]!, ...U8_FIELDS[k]!]) set[f] = this.regrow(set[f] as Typed, c, n);
-    for (const f of LIST_FIELDS[k]!) {
-      const l = set[f] as ListColumn;
-      l.offsets = this.regrow(l.offsets, c + 1, n + 1) as Int32Array;
-    }
-    this.caps[k] = c;
-  }
-
-  private regrow(a: Typed, c: number, used: number): Typed {
-    const next = typed(a.constructor as Ctor, c, this.alloc);
-    next.set(a.subarray(0, used) as never);
-    return next;
   }
 
   /**
@@ -139,27 +217,79 @@ export class EventTableBuilder {
    */
   finish(symbols: readonly string[], printKinds: readonly string[]): EventTable {
     const n = this.length;
-    const cut = (k: number): AnyColumnSet => {
-      const set = this.sets[k]!;
-      const m = set.length as number;
-      const out: Record<string, unknown> = { length: m };
-      for (const f of [...F64_FIELDS[k]!, ...I8_FIELDS[k]!, ...U8_FIELDS[k]!]) out[f] = (set[f] as Typed).subarray(0, m);
-      for (const f of LIST_FIELDS[k]!) {
-        const l = set[f] as ListColumn;
-        out[f] = { offsets: l.offsets.subarray(0, m + 1), values: l.values.subarray(0, l.offsets[m]!) };
-      }
-      return out as unknown as AnyColumnSet;
-    };
     return new EventTable({
       length: n,
       kind: this.kind.subarray(0, n),
       sym: this.sym.subarray(0, n),
       row: this.row.subarray(0, n),
       ts: this.ts.subarray(0, n),
-      depth: cut(0) as DepthColumnSet,
-      quote: cut(1) as QuoteColumnSet,
-      trade: cut(2) as TradeColumnSet,
-      mark: cut(3) as MarkColumnSet,
+      depth: this.kinds[0]!.set() as DepthColumnSet,
+      quote: this.kinds[1]!.set() as QuoteColumnSet,
+      trade: this.kinds[2]!.set() as TradeColumnSet,
+      mark: this.kinds[3]!.set() as MarkColumnSet,
+      symbols: [...symbols],
+      printKinds: [...printKinds],
+    });
+  }
+}
+
+/**
+ * The merged order alone — kind, symbol, row and time per event — for a table whose kind
+ * columns were gathered beforehand, batch after batch, each batch's rows from `rowBase`
+ * (`eventTableFromTables`): the columns are copied in bulk once, and the merge writes four
+ * numbers per event instead of copying every column of every short run.
+ */
+export class OrderBuilder {
+  length = 0;
+  private readonly kind: Uint8Array;
+  private readonly sym: Uint16Array;
+  private readonly row: Int32Array;
+  private readonly ts: Float64Array;
+
+  constructor(
+    readonly capacity: number,
+    alloc: BufferAlloc = heapAlloc,
+  ) {
+    this.kind = typed(Uint8Array, capacity, alloc);
+    this.sym = typed(Uint16Array, capacity, alloc);
+    this.row = typed(Int32Array, capacity, alloc);
+    this.ts = typed(Float64Array, capacity, alloc);
+  }
+
+  get room(): number {
+    return this.capacity - this.length;
+  }
+
+  append(b: BatchColumns, from: number, to: number): void {
+    const n = to - from;
+    if (n <= 0) return;
+    const at = this.length;
+    if (at + n > this.capacity) throw new RangeError(`order of ${this.capacity} events: ${n} more do not fit`);
+    const k = b.kind;
+    const base = b.rowBase! + from;
+    const row = this.row;
+    const kind = this.kind;
+    for (let j = 0; j < n; j++) {
+      kind[at + j] = k;
+      row[at + j] = base + j;
+    }
+    copyU16(this.sym, at, b.sym, from, n);
+    copyF64(this.ts, at, b.f64[0]!, from, n);
+    this.length = at + n;
+  }
+
+  finish(kinds: readonly KindColumns[], symbols: readonly string[], printKinds: readonly string[]): EventTable {
+    const n = this.length;
+    return new EventTable({
+      length: n,
+      kind: this.kind.subarray(0, n),
+      sym: this.sym.subarray(0, n),
+      row: this.row.subarray(0, n),
+      ts: this.ts.subarray(0, n),
+      depth: kinds[0]!.set() as DepthColumnSet,
+      quote: kinds[1]!.set() as QuoteColumnSet,
+      trade: kinds[2]!.set() as TradeColumnSet,
+      mark: kinds[3]!.set() as MarkColumnSet,
       symbols: [...symbols],
       printKinds: [...printKinds],
     });

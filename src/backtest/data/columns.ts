@@ -131,6 +131,13 @@ export interface BatchColumns {
   cols: AnyColumnSet;
   /** Global symbol code of each row. */
   sym: Uint16Array;
+  /** The same columns by element type, in the order of `F64_FIELDS` etc. (copy loops index these: no lookup by name per run). */
+  f64: Float64Array[];
+  i8: Int8Array[];
+  u8: Uint8Array[];
+  lists: ListColumn[];
+  /** Row of the batch's first row in gathered kind columns (set by a reader that gathers batches whole). */
+  rowBase?: number;
 }
 
 function u8Bits(batch: RecordBatch, name: string): Uint8Array {
@@ -175,37 +182,45 @@ export function batchColumns(kind: EventKind, batch: RecordBatch, symbols: Dicti
   codesOf(batch, 'symbol', symbols, sym);
   const f = (name: string) => f64Column(batch, name);
   const base = { length: n, ts: f('ts'), recvTs: f('recvTs') };
+  let cols: AnyColumnSet;
   switch (kind) {
     case 'quote':
-      return { kind: QUOTE, sym, cols: { ...base, bidPrice: f('bidPrice'), bidQty: f('bidQty'), askPrice: f('askPrice'), askQty: f('askQty'), updateId: f('updateId') } };
+      cols = { ...base, bidPrice: f('bidPrice'), bidQty: f('bidQty'), askPrice: f('askPrice'), askQty: f('askQty'), updateId: f('updateId') };
+      break;
     case 'trade': {
       const print = new Uint8Array(n);
       codesOf(batch, 'printKind', prints, print);
-      return {
-        kind: TRADE,
-        sym,
-        cols: { ...base, price: f('price'), qty: f('qty'), id: f('id'), firstId: f('firstId'), lastId: f('lastId'), side: sideColumn(batch), market: marketMask(batch), print },
-      };
+      cols = { ...base, price: f('price'), qty: f('qty'), id: f('id'), firstId: f('firstId'), lastId: f('lastId'), side: sideColumn(batch), market: marketMask(batch), print };
+      break;
     }
     case 'depth':
-      return {
-        kind: DEPTH,
-        sym,
-        cols: {
-          ...base,
-          firstUpdateId: f('firstUpdateId'),
-          lastUpdateId: f('lastUpdateId'),
-          prevUpdateId: f('prevUpdateId'),
-          isSnapshot: u8Bits(batch, 'isSnapshot'),
-          bidPrices: listColumn(batch, 'bidPrices'),
-          bidQtys: listColumn(batch, 'bidQtys'),
-          askPrices: listColumn(batch, 'askPrices'),
-          askQtys: listColumn(batch, 'askQtys'),
-        },
+      cols = {
+        ...base,
+        firstUpdateId: f('firstUpdateId'),
+        lastUpdateId: f('lastUpdateId'),
+        prevUpdateId: f('prevUpdateId'),
+        isSnapshot: u8Bits(batch, 'isSnapshot'),
+        bidPrices: listColumn(batch, 'bidPrices'),
+        bidQtys: listColumn(batch, 'bidQtys'),
+        askPrices: listColumn(batch, 'askPrices'),
+        askQtys: listColumn(batch, 'askQtys'),
       };
+      break;
     case 'mark':
-      return { kind: MARK, sym, cols: { ...base, markPrice: f('markPrice'), indexPrice: f('indexPrice'), fundingRate: f('fundingRate'), nextFundingTime: f('nextFundingTime') } };
+      cols = { ...base, markPrice: f('markPrice'), indexPrice: f('indexPrice'), fundingRate: f('fundingRate'), nextFundingTime: f('nextFundingTime') };
+      break;
   }
+  const k = KIND_CODE[kind];
+  const named = cols as unknown as Record<string, unknown>;
+  return {
+    kind: k,
+    cols,
+    sym,
+    f64: F64_FIELDS[k]!.map((x) => named[x] as Float64Array),
+    i8: I8_FIELDS[k]!.map((x) => named[x] as Int8Array),
+    u8: U8_FIELDS[k]!.map((x) => named[x] as Uint8Array),
+    lists: LIST_FIELDS[k]!.map((x) => named[x] as ListColumn),
+  };
 }
 
 /** Where typed arrays live: ordinary memory, or `SharedArrayBuffer`s that worker threads read without a copy. */

@@ -18,7 +18,11 @@
  * @see Knuth, TAOCP vol. 3, §5.4.1 (multiway merging); ../../io/merge.ts (the same order across files)
  */
 import type { BatchColumns } from './columns.js';
-import type { EventTableBuilder } from './builder.js';
+/** Where merged runs go: a table builder, or an order builder over gathered columns. */
+export interface RunSink {
+  readonly room: number;
+  append(b: BatchColumns, from: number, to: number): void;
+}
 
 interface Lane {
   index: number;
@@ -69,10 +73,9 @@ export class EventMerger {
   }
 
   /** Move rows into `out` in merged order (see {@link DrainState}). */
-  drain(out: EventTableBuilder): DrainState {
+  drain(out: RunSink): DrainState {
     const lanes = this.lanes;
     for (;;) {
-      if (out.room <= 0) return 'full';
       let best: Lane | null = null;
       for (const l of lanes) {
         if (!l.has) {
@@ -82,6 +85,7 @@ export class EventMerger {
         if (best === null || this.headBefore(l, best)) best = l;
       }
       if (best === null) return 'done';
+      if (out.room <= 0) return 'full';
       const ts = best.ts;
       const end = Math.min(best.to, best.pos + out.room);
       let i = best.pos + 1;
