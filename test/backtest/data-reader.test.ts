@@ -160,6 +160,36 @@ describe('DataReader on the real captures (BTCUSDT + ETHUSDT, same window)', () 
   });
 });
 
+describe('DataReader on every kind of source', () => {
+  it('LOBSTER, a Binance dump, a multi-symbol aggTrade capture and a capture together: every event once, in the naive merge order', async () => {
+    const paths = [
+      dataPath('lobster', 'LOBSTER_SampleFile_AMZN_2012-06-21_1.zip'),
+      dataPath('binance-dumps', 'BTCUSDT-bookTicker-2023-10-02-short.csv'),
+      dataPath('binance-ws', 'recorded-aggtrade', 'BINANCE_FUTURES.ws.1.0'),
+      dataPath('binance-ws', 'usdm', 'btcusdt_20240718.gz'),
+    ];
+    // the dump carries no symbol: the option names it (and, as in the io readers, overrides the others' file-name guesses)
+    const options = { symbol: 'BTCUSDT' };
+    const lists: MarketEvent[][] = [];
+    const srcOf: number[] = [];
+    for (const [i, path] of paths.entries()) {
+      const evs: MarketEvent[] = [];
+      for await (const { kind, batch } of readSource(path, options)) evs.push(...batchToEvents(kind, batch));
+      for (const k of EVENT_KINDS) {
+        lists.push(evs.filter((e) => e.type === k));
+        srcOf.push(i);
+      }
+    }
+    const reader = await DataReader.open(paths, { ...options, chunk: 1000 });
+    const chunks: EventTable[] = [];
+    for await (const c of reader.chunks()) chunks.push(c);
+    expect(reader.report.sources.map((s) => s.error ?? 'ok')).toEqual(['ok', 'ok', 'ok', 'ok']);
+    const want = headMerge(lists, srcOf);
+    expect(want.length).toBeGreaterThan(80_000);
+    expect(firstDifference(keysOf(chunks), want)).toBe('');
+  });
+});
+
 // ---- random sources ----------------------------------------------------------------------
 
 const SYMBOLS = ['AAA', 'BBB', 'CCC'];
