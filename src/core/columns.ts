@@ -5,7 +5,7 @@
  * @see ../core/schema.ts for the columns, and https://arrow.apache.org/docs/format/Columnar.html#variable-size-binary-layout
  *      for the Utf8 layout {@link marketMask} reads.
  */
-import type { RecordBatch } from 'apache-arrow';
+import type { Data, RecordBatch } from 'apache-arrow';
 import { f64Column, sideColumn } from './batch.js';
 
 /** Trades as columns. `market[i]` is 1 for an order-flow print (`printKind === 'MARKET'`); absent means all are. */
@@ -93,4 +93,49 @@ export function quoteColumns(batch: RecordBatch): QuoteColumns {
     askQty: f64Column(batch, 'askQty'),
     updateId: f64Column(batch, 'updateId'),
   };
+}
+
+/**
+ * Per row, the index of its symbol in `names`. Compares the UTF-8 bytes of each row with the
+ * previous row's, so a batch of one symbol decodes one string, not one per row.
+ */
+export function symbolCodes(batch: RecordBatch, column = 'symbol'): { names: string[]; codes: Int32Array } {
+  const n = batch.numRows;
+  const codes = new Int32Array(n);
+  const names: string[] = [];
+  const v = batch.getChild(column);
+  if (!v || n === 0) return { names, codes };
+  const d = v.data[0] as Data;
+  const offs = d.valueOffsets as Int32Array;
+  const bytes = d.values as Uint8Array;
+  const index = new Map<string, number>();
+  const decoder = new TextDecoder();
+  let prevStart = -1;
+  let prevEnd = -1;
+  let prevCode = -1;
+  for (let i = 0; i < n; i++) {
+    const s = offs[i]!;
+    const e = offs[i + 1]!;
+    if (prevCode >= 0 && e - s === prevEnd - prevStart && bytesEqual(bytes, s, prevStart, e - s)) {
+      codes[i] = prevCode;
+    } else {
+      const name = decoder.decode(bytes.subarray(s, e));
+      let code = index.get(name);
+      if (code === undefined) {
+        code = names.length;
+        names.push(name);
+        index.set(name, code);
+      }
+      codes[i] = prevCode = code;
+    }
+    prevStart = s;
+    prevEnd = e;
+  }
+  return { names, codes };
+}
+
+function bytesEqual(b: Uint8Array, a0: number, b0: number, len: number): boolean {
+  if (a0 === b0) return true;
+  for (let k = 0; k < len; k++) if (b[a0 + k] !== b[b0 + k]) return false;
+  return true;
 }

@@ -1,7 +1,7 @@
 /**
  * `runs/`: the Node side of the pure layers — jobs that read files through `io/`, drive the
  * calculators, signals and risk rules, and write results: features, the price-impact
- * regression, the signal run with its sinks and folder watch. The commands and notebooks call
+ * regression, the signal run with its sinks and folder watch, the backtest's DataReader and run. The commands and notebooks call
  * these; the pure layers never see a file.
  */
 export * from './feature-writer.js';
@@ -11,3 +11,5 @@ export * from './signal-sinks.js';
 export * from './signals-run.js';
 export * from './signal-inputs.js';
 export * from './signals-watch.js';
+export * from './backtest-data.js';
+export * from './backtest-run.js';

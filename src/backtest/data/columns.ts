@@ -17,7 +17,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { f64Column, sideColumn } from '../../core/batch.js';
 import { marketMask } from '../../core/columns.js';
 import { EVENT_KINDS, type EventKind } from '../../core/events.js';
-import { symbolCodes } from '../../io/batch-ops.js';
+import { symbolCodes } from '../../core/columns.js';
 
 /** Kind codes of the merged stream: the index in `EVENT_KINDS`, which is also the tie order. */
 export const DEPTH = 0;
