@@ -21,8 +21,11 @@ import { batchToEvents, eventsToBatch } from '../../src/core/batch.js';
 import { EVENT_KINDS, type EventKind, type MarketEvent } from '../../src/core/events.js';
 import { readSource } from '../../src/io/detect.js';
 import { writeJsonl } from '../../src/io/jsonl.js';
-import { eventTableFromTables, EventView, StreamMerge, type EventTable } from '../../src/backtest/data-reader.js';
-import { DataReader } from '../../src/runs/backtest-data.js';
+import { eventTableFromTables, EventTable, EventView, StreamMerge } from '../../src/backtest/data-reader.js';
+import { convertSources } from '../../src/io/convert.js';
+import { openDataset } from '../../src/io/dataset.js';
+import { IpcCache } from '../../src/io/ipc-cache.js';
+import { cachedEventTable, DataReader } from '../../src/runs/backtest-data.js';
 import { dataPath } from '../helpers/data.js';
 
 const BTC = dataPath('binance-ws', 'usdm', 'btcusdt_20240808.gz');
@@ -187,6 +190,40 @@ describe('DataReader on every kind of source', () => {
     const want = headMerge(lists, srcOf);
     expect(want.length).toBeGreaterThan(80_000);
     expect(firstDifference(keysOf(chunks), want)).toBe('');
+  });
+});
+
+describe('DataReader through the Arrow IPC cache, for sweeps', () => {
+  it('a dataset slice from the cache (a miss, then a hit) gives the stream of the capture it was converted from; shared memory survives a structured clone; folds by time', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ofi-reader-ipc-'));
+    try {
+      const capture = dataPath('binance-ws', 'usdm', 'btcusdt_20240718.gz');
+      await convertSources([capture], { out: join(dir, 'ds') });
+      const cache = new IpcCache(join(dir, 'cache'));
+      const slice = (await openDataset(join(dir, 'ds'))).slice({});
+      const miss = await cachedEventTable(cache, slice);
+      const hit = await cachedEventTable(cache, slice, { shared: true });
+      expect([miss.hit, hit.hit]).toEqual([false, true]);
+      const direct = keysOf([await (await DataReader.open([capture])).table()]);
+      expect(firstDifference(keysOf([miss.table]), direct)).toBe('');
+      expect(firstDifference(keysOf([hit.table]), direct)).toBe('');
+      expect(hit.table.quote.bidPrice.buffer).toBeInstanceOf(SharedArrayBuffer);
+      // what a worker receives: the same memory, not a copy
+      const copy = EventTable.fromData(structuredClone(hit.table.data()));
+      expect(copy.quote.bidPrice.buffer).toBeInstanceOf(SharedArrayBuffer);
+      hit.table.quote.bidPrice[0] = -1;
+      expect(copy.quote.bidPrice[0]).toBe(-1);
+      // a fold: the events of one minute, counted against the times
+      const t = miss.table;
+      const start = Date.parse('2024-07-18T23:58:00Z');
+      const fold = t.between(start, start + 60_000);
+      let inside = 0;
+      for (let i = 0; i < t.length; i++) if (t.ts[i]! >= start && t.ts[i]! < start + 60_000) inside++;
+      expect(fold.length).toBe(inside);
+      expect(fold.ts[0]!).toBeGreaterThanOrEqual(start);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
