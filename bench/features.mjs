@@ -296,10 +296,13 @@ other(`fusion in chunks of ${CH.toLocaleString()} quotes + their trades`, N, () 
 });
 // the local order book: the real capture's depth diffs (tens of levels each) replayed from its
 // snapshot, the top 10 levels read and fed to 10-level OFI after every diff
-const depth = [];
-for await (const { kind, batch } of io.readCapture(args.data)) if (kind === 'depth') for (const e of lib.batchToEvents('depth', batch)) depth.push(e);
-const snap = depth.find((d) => d.isSnapshot);
-const diffs = depth.filter((d) => !d.isSnapshot && d.lastUpdateId >= snap.lastUpdateId);
+const readDepth = async (file) => {
+  const depth = [];
+  for await (const { kind, batch } of io.readCapture(file)) if (kind === 'depth') for (const e of lib.batchToEvents('depth', batch)) depth.push(e);
+  const snap = depth.find((d) => d.isSnapshot);
+  return { snap, diffs: depth.filter((d) => !d.isSnapshot && d.lastUpdateId >= snap.lastUpdateId) };
+};
+const { snap, diffs } = await readDepth(args.data);
 const levelsPerDiff = diffs.reduce((s, d) => s + d.bidPrices.length + d.askPrices.length, 0) / diffs.length;
 const BOOK_REPS = 10;
 const top = lib.topLevels(10);
@@ -316,6 +319,42 @@ other(`local book + top 10 + 10-level OFI (diffs, ~${levelsPerDiff.toFixed(0)} l
     }
   }
 });
+// the book alone on the USD-M captures, one book kept across repetitions (as a run keeps its
+// book; a snapshot re-syncs it), beside the least any book can do per level change: a Map per
+// side with a set or delete (no order, no best, no sync rules) — the ratio is the price of order
+const bookCost = [];
+for (const sym of ['btcusdt', 'ethusdt']) {
+  const { snap: s0, diffs: ds } = sym === 'btcusdt' ? { snap, diffs } : await readDepth(resolve(args.data, `../${sym}_20240808.gz`));
+  const levels = ds.reduce((s, d) => s + d.bidPrices.length + d.askPrices.length, 0);
+  const book = new lib.LocalOrderBook();
+  const label = `local book alone, ${sym.toUpperCase()} (diffs, ~${(levels / ds.length).toFixed(0)} levels each)`;
+  other(label, ds.length * BOOK_REPS, () => {
+    for (let k = 0; k < BOOK_REPS; k++) {
+      book.applySnapshot(s0);
+      for (const d of ds) book.applyDiff(d);
+    }
+  });
+  const bids = new Map();
+  const asks = new Map();
+  const put = (m, p, q) => {
+    for (let i = 0; i < p.length; i++) q[i] === 0 ? m.delete(p[i]) : m.set(p[i], q[i]);
+  };
+  other(`  baseline: a Map per side, set/delete only (${sym.toUpperCase()})`, ds.length * BOOK_REPS, () => {
+    for (let k = 0; k < BOOK_REPS; k++) {
+      bids.clear();
+      asks.clear();
+      put(bids, s0.bidPrices, s0.bidQtys);
+      put(asks, s0.askPrices, s0.askQtys);
+      for (const d of ds) {
+        put(bids, d.bidPrices, d.bidQtys);
+        put(asks, d.askPrices, d.askQtys);
+      }
+    }
+  });
+  const [ours, map] = others.slice(-2);
+  bookCost.push({ sym, diffs: ds.length, levels, nsPerDiff: (ours.ms * 1e6) / ours.events, nsPerLevel: (ours.ms * 1e6) / (levels * BOOK_REPS), vsMap: ours.ms / map.ms, layout: book.layout });
+}
+results.book = bookCost;
 results.others = others;
 
 // ---- pandas on the same columns ----
@@ -416,6 +455,7 @@ console.log(line('streaming FeatureFusion', r.streamB.events, r.streamB.ms));
 console.log('');
 console.log('other hot paths, ours only:');
 for (const o of others) console.log(line(`  ${o.label}`, o.events, o.ms, o.cpu));
+for (const b of r.book) console.log(`  local book, ${b.sym.toUpperCase()}: ${b.nsPerDiff.toFixed(0)} ns per diff, ${b.nsPerLevel.toFixed(1)} ns per level change, ${b.vsMap.toFixed(2)}× the Map baseline; ladder/sparse levels bids ${b.layout.bids.ladder}/${b.layout.bids.sparse}, asks ${b.layout.asks.ladder}/${b.layout.asks.sparse}`);
 console.log('');
 const ra = rate(r.a.events, r.a.ms);
 if (pd && !pd.error) {
