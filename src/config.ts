@@ -2,7 +2,7 @@
  * The toolkit's configuration: every layer's section composed into one zod schema, and the
  * configuration functions bound to it. Each section lives in its layer (`core/config/sections.ts`
  * for datasets and data quality, `microstructure/config.ts`, `signals/config.ts`,
- * `risk/config.ts`, `risk/strategy-mode-config.ts`); this module only puts them together, so
+ * `risk/config.ts`, `risk/strategy-mode-config.ts`, `sweep/config.ts`); this module only puts them together, so
  * no lower layer needs to know the ones above it.
  *
  * Every value has a default and the reason for it; `config/defaults.yaml` is this schema
@@ -19,6 +19,7 @@ import { RiskSection, type RiskConfig } from './risk/config.js';
 import { HarvestSection } from './live/config.js';
 import { BacktestSection } from './backtest/config.js';
 import { StrategySection } from './backtest/strategy-config.js';
+import { SweepSection } from './sweep/config.js';
 
 /** The whole configuration. */
 export const ConfigSchema = z
@@ -32,6 +33,7 @@ export const ConfigSchema = z
     risk: RiskSection.prefault({}),
     backtest: BacktestSection.prefault({}),
     strategy: StrategySection.prefault({}),
+    sweep: SweepSection.prefault({}),
     symbols: SymbolsSection,
   })
   .strict();

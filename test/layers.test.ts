@@ -1,6 +1,6 @@
 /**
  * The layering of ../shared/DESIGN.md, checked on the imports: each layer imports only the
- * layers before it, and the pure layers (core, microstructure, signals, risk, backtest) no Node API.
+ * layers before it, and the pure layers (core, microstructure, signals, risk, backtest, sweep) no Node API.
  */
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -17,11 +17,13 @@ const ALLOWED: Record<string, string[]> = {
   signals: ['core', 'microstructure'],
   risk: ['core', 'microstructure'],
   backtest: ['core', 'microstructure', 'signals', 'risk'],
-  runs: ['core', 'io', 'microstructure', 'signals', 'risk', 'backtest'],
-  reporting: ['core', 'io', 'microstructure', 'signals', 'risk', 'backtest', 'runs'],
-  live: ['core', 'io', 'microstructure', 'signals', 'risk', 'backtest', 'runs', 'reporting'],
+  // the sweep names parameters by the whole configuration's paths: it reads the root src/config.ts ('config.js')
+  sweep: ['core', 'microstructure', 'signals', 'risk', 'backtest', 'config.js'],
+  runs: ['core', 'io', 'microstructure', 'signals', 'risk', 'backtest', 'sweep', 'config.js'],
+  reporting: ['core', 'io', 'microstructure', 'signals', 'risk', 'backtest', 'sweep', 'runs'],
+  live: ['core', 'io', 'microstructure', 'signals', 'risk', 'backtest', 'sweep', 'runs', 'reporting'],
 };
-const PURE = new Set(['core', 'microstructure', 'signals', 'risk', 'backtest']);
+const PURE = new Set(['core', 'microstructure', 'signals', 'risk', 'backtest', 'sweep']);
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {

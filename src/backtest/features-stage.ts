@@ -601,3 +601,40 @@ export function concatFeatureTables(a: FeatureTable, b: FeatureTable): FeatureTa
     fp: a.fp,
   };
 }
+
+/**
+ * The rows of a feature table that belong to its table's first `events` events (`at < events`):
+ * the stage-1 rows of that prefix of the stream, as views (no copy). Rows are in stream order,
+ * so a binary search finds the cut. A sweep computes one table over the whole data and hands
+ * each segment's run the rows of the events it replays. (A whole-table `computeFeatureTable`
+ * also holds the open bars flushed at the end; a prefix run would have flushed its own, so a
+ * sweep takes the rows of {@link FeatureStage.run} without the flush.)
+ *
+ * @example featureTablePrefix(computeFeatureTable(t), t.lowerBound(ts)).length // rows before time ts
+ */
+export function featureTablePrefix(f: FeatureTable, events: number): FeatureTable {
+  let lo = 0;
+  let hi = f.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (f.at[mid]! < events) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo === f.length) return f;
+  const v = <T extends Float64Array | Int32Array | Int8Array | Uint16Array>(a: T): T => a.subarray(0, lo) as T;
+  return {
+    length: lo,
+    at: v(f.at),
+    mid: v(f.mid),
+    spread: v(f.spread),
+    z_ofi: v(f.z_ofi),
+    z_cvd: v(f.z_cvd),
+    score: v(f.score),
+    side: v(f.side),
+    consistency: v(f.consistency),
+    divType: v(f.divType),
+    divStrength: v(f.divStrength),
+    bar: f.bar ? { sym: v(f.bar.sym), end: v(f.bar.end), quotes: v(f.bar.quotes), trades: v(f.bar.trades) } : null,
+    fp: f.fp,
+  };
+}

@@ -50,6 +50,13 @@ export interface DefaultStrategyOptions {
   runId?: string;
   /** Compute features from the raw quotes and trades instead of taking stage-1 rows. */
   inline?: boolean;
+  /**
+   * Exchange time (ms) from which the strategy may trade: signals before it are recorded and
+   * skipped, so the strategy is flat until then (exits only follow entries). A sweep's segment
+   * runs over the data before the segment too, so features and signals are warm at its start,
+   * and trades only inside it. Default: from the first event.
+   */
+  tradeFrom?: number;
 }
 
 const TERMINAL = new Set(['FILLED', 'CANCELED', 'REJECTED', 'EXPIRED']);
@@ -102,6 +109,7 @@ export class DefaultStrategy implements BacktestStrategy {
   private lastTs = NaN;
   private lastName = '';
   private last: SymbolState | null = null;
+  private readonly tradeFrom: number;
 
   constructor(config: BacktestRunConfig = {}, options: DefaultStrategyOptions = {}) {
     this.config = StrategySection.parse(config.strategy ?? {});
@@ -110,6 +118,7 @@ export class DefaultStrategy implements BacktestStrategy {
     this.symbols = config.symbols ?? {};
     this.wall = new DailyLossWall(this.risk);
     this.wantsFeatures = options.inline !== true;
+    this.tradeFrom = options.tradeFrom ?? -Infinity;
     const modes: ModeSource = { create: (symbol) => this.proxy(symbol), config: this.modeConfig };
     this.algo = new CoreAlgorithm(
       {
@@ -266,6 +275,7 @@ export class DefaultStrategy implements BacktestStrategy {
     this.records.push(rec);
     const dir = s.signal_type === 'buy' || s.signal_type === 'strong_buy' ? 1 : s.signal_type === 'sell' || s.signal_type === 'strong_sell' ? -1 : 0;
     if (dir === 0) return void (rec.reason = 'neutral signal');
+    if (s.ts_ms < this.tradeFrom) return void (rec.reason = 'before the trading start');
     if (c.confirmed_only && !s.confirm) return void (rec.reason = 'not confirmed');
     const st = this.state(s.symbol);
     const pos = ctx.position(s.symbol);
