@@ -1,0 +1,172 @@
+/**
+ * A pool of worker threads for a sweep: N workers started once with the shared inputs (the
+ * event table and the plans, as `workerData`: typed arrays on `SharedArrayBuffer`s are shared,
+ * not copied), then fed one job message at a time. A worker answers each job with one message;
+ * the next job goes to the first idle worker.
+ *
+ * Crashes are contained: a worker that dies with a job in hand (an exception outside the job's
+ * own error handling, an out-of-memory abort) fails that job alone — its `onCrash` records it —
+ * and is replaced by a fresh worker, which is first sent every {@link WorkerPool.broadcast}
+ * message so far (the shared feature tables), so it knows what the others know. A worker that
+ * dies before it ever said it was ready (a missing or broken worker file) fails the pool
+ * instead: starting another would die the same way.
+ *
+ * @see https://nodejs.org/api/worker_threads.html (workerData, postMessage and SharedArrayBuffer)
+ */
+import { Worker } from 'node:worker_threads';
+
+/** A job for one worker: the message to send and what to do with the answer or a crash. */
+export interface PoolJob {
+  message: unknown;
+  /** Transfer list of the message (none by default: shared memory needs none). */
+  transfer?: readonly ArrayBuffer[];
+  onResult(reply: unknown): void;
+  onCrash(error: Error): void;
+}
+
+/** What the pool asks for when a worker is idle: a job, `'wait'` (jobs remain but none is ready yet) or null (no job left). */
+export type NextJob = () => PoolJob | 'wait' | null;
+
+/** Options of {@link WorkerPool}. */
+export interface WorkerPoolOptions {
+  /** The worker module (an ES module file). */
+  url: URL;
+  /** Number of workers (at least 1). */
+  size: number;
+  /** Given to every worker as `workerData` (structured clone; shared buffers stay shared). */
+  workerData: unknown;
+  next: NextJob;
+  /** Extra `execArgv` of the workers. */
+  execArgv?: string[];
+}
+
+interface Slot {
+  worker: Worker;
+  job: PoolJob | null;
+  ready: boolean;
+  /** Set once the pool stops it on purpose. */
+  stopping: boolean;
+}
+
+/**
+ * Worker threads that take jobs until none is left (see the module comment).
+ *
+ * @example
+ * const pool = new WorkerPool({ url, size: 2, workerData: { table: t.data() }, next: () => queue.shift() ?? null });
+ * await pool.done; // every job answered or crashed
+ */
+export class WorkerPool {
+  /** Resolves when no job is left and every worker is idle; rejects when the workers cannot start. */
+  readonly done: Promise<void>;
+  /** Workers replaced after a crash. */
+  crashes = 0;
+  private readonly slots: Slot[] = [];
+  private readonly sticky: unknown[] = [];
+  private resolve!: () => void;
+  private reject!: (e: Error) => void;
+  private finished = false;
+
+  constructor(private readonly options: WorkerPoolOptions) {
+    this.done = new Promise<void>((res, rej) => {
+      this.resolve = res;
+      this.reject = rej;
+    });
+    // a rejection nobody awaited yet must not end the process before the caller awaits it
+    this.done.catch(() => undefined);
+    for (let i = 0; i < Math.max(1, options.size); i++) this.slots.push(this.spawn());
+  }
+
+  /** Number of workers. */
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** Send a message to every worker now and to every worker started later (before its first job). */
+  broadcast(message: unknown): void {
+    this.sticky.push(message);
+    for (const s of this.slots) s.worker.postMessage(message);
+  }
+
+  /** Hand jobs to idle workers (call when a job waited on has become ready). */
+  kick(): void {
+    if (this.finished) return;
+    let last: PoolJob | 'wait' | null = 'wait';
+    for (const s of this.slots) {
+      if (s.job || !s.ready) continue;
+      last = this.options.next();
+      if (last === 'wait' || last === null) break;
+      s.job = last;
+      s.worker.postMessage(last.message, last.transfer as ArrayBuffer[] | undefined);
+    }
+    if (last === null && this.slots.every((s) => !s.job)) this.finish();
+  }
+
+  /** Stop every worker (jobs in hand are dropped). */
+  async terminate(): Promise<void> {
+    this.finished = true;
+    await Promise.all(
+      this.slots.map((s) => {
+        s.stopping = true;
+        return s.worker.terminate();
+      }),
+    );
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(this.options.url, { workerData: this.options.workerData, ...(this.options.execArgv ? { execArgv: this.options.execArgv } : {}) });
+    const slot: Slot = { worker, job: null, ready: false, stopping: false };
+    for (const m of this.sticky) worker.postMessage(m);
+    let lastError: Error | null = null;
+    worker.on('message', (m: unknown) => {
+      if (isReady(m)) {
+        slot.ready = true;
+        this.kick();
+        return;
+      }
+      const job = slot.job;
+      slot.job = null;
+      job?.onResult(m);
+      this.kick();
+    });
+    worker.on('error', (err) => {
+      lastError = err instanceof Error ? err : new Error(String(err));
+    });
+    worker.on('exit', (code) => {
+      if (slot.stopping || this.finished) return;
+      const err = lastError ?? new Error(`worker exited with code ${code}`);
+      if (!slot.ready) {
+        this.fail(new Error(`a sweep worker could not start (${this.options.url.pathname}): ${err.message}`));
+        return;
+      }
+      this.crashes++;
+      const job = slot.job;
+      slot.job = null;
+      const i = this.slots.indexOf(slot);
+      this.slots[i] = this.spawn();
+      job?.onCrash(err);
+      this.kick();
+    });
+    return slot;
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    for (const s of this.slots) s.stopping = true;
+    void Promise.all(this.slots.map((s) => s.worker.terminate())).then(() => this.resolve());
+  }
+
+  private fail(err: Error): void {
+    if (this.finished) return;
+    this.finished = true;
+    for (const s of this.slots) s.stopping = true;
+    void Promise.all(this.slots.map((s) => s.worker.terminate())).then(() => this.reject(err));
+  }
+}
+
+/** The first message of a worker once it has read its `workerData`. */
+export const READY = { t: 'ready' } as const;
+
+function isReady(m: unknown): boolean {
+  return typeof m === 'object' && m !== null && (m as { t?: unknown }).t === 'ready';
+}
