@@ -1,11 +1,14 @@
 /**
  * The overfitting statistics of a sweep. Golden values come from the papers' own numerical example
- * (Bailey & López de Prado 2014, §5), from hand computations written out beside each case, from
+ * (Bailey & López de Prado 2014), from hand computations written out beside each case, from
  * mpmath at 50 digits (normal distribution values), or from a brute-force CSCV written here from
  * the paper's description without any of the implementation's helpers.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { mean as ssMean, sampleStandardDeviation, sampleVariance } from 'simple-statistics';
+import { dataPath } from '../helpers/data.js';
 import { UserInputError } from '../../src/core/errors.js';
 import { cscvPbo, deflatedSharpe, expectedMaxSharpe, normalCdf, normalQuantile, probabilisticSharpe } from '../../src/sweep/overfit.js';
 
@@ -86,7 +89,7 @@ describe('normalCdf and normalQuantile', () => {
 
 describe('deflated Sharpe ratio', () => {
   it("reproduces the paper's example: N = 100, V = 0.5, SR 2.5 annualised over 1250 days, skew −3, kurtosis 10", () => {
-    // Bailey & López de Prado (2014), §5: per-day SR = 2.5/√250, per-day V = 0.5/250.
+    // Bailey & López de Prado (2014), the numerical example: per-day SR = 2.5/√250, per-day V = 0.5/250.
     // SR₀ = √(0.5/250)·((1−γ)·Φ⁻¹(0.99) + γ·Φ⁻¹(1 − 1/(100e))), with Φ⁻¹(0.99) = 2.3263478740408411 and
     // Φ⁻¹(1 − 1/(100e)) = 2.6802104449668827 (mpmath): SR₀ = 0.1131720…; the paper prints 0.1132.
     const sr0Hand = Math.sqrt(0.5 / 250) * ((1 - EULER_GAMMA) * 2.3263478740408411 + EULER_GAMMA * 2.6802104449668827);
@@ -310,6 +313,15 @@ describe('CSCV probability of backtest overfitting', () => {
     expect(r.pbo).toBe(1);
   });
 
+  it('a stretch without variation has Sharpe 0, even at a value that does not round evenly', () => {
+    // Constant runs: every Sharpe is 0, all tie, n* = run 0 at the median: every λ is exactly 0.
+    const constant = [0.1, 0.3, 1 / 3, 0.7].map((v) => new Array<number>(48).fill(v));
+    const r = cscvPbo(constant, { blocks: 8 })!;
+    for (const l of r.logits) expect(l, 'no spurious Sharpe from rounding').toBe(0);
+    expect(r.probLoss).toBe(0);
+    expect(deflatedSharpe([constant[0]!, constant[2]!]), 'no variation anywhere').toBeNull();
+  });
+
   it('PBO is a share in [0, 1], the logits are ranks, and the order of the runs does not matter', () => {
     fc.assert(
       fc.property(
@@ -374,6 +386,75 @@ describe('CSCV probability of backtest overfitting', () => {
     expect(() => cscvPbo([[1, 2, 3, 4], [1, 2, Infinity, 4]])).toThrow(/run 1, return 2/);
     expect(() => cscvPbo(hand, { blocks: 5 })).toThrow(UserInputError);
     expect(() => cscvPbo(hand, { blocks: 4, metric: () => Number.NaN })).toThrow(/NaN for run 0/);
+  });
+});
+
+describe('on real returns: a sweep of momentum and reversal rules over AMZN, 2012-06-21 (LOBSTER)', () => {
+  // Mid-price log returns over 10-second intervals, 09:30–16:00; run (k, s) holds s·sign(sum of the
+  // previous k returns) through the next interval: many flat intervals, heavy tails, exact zeros.
+  const dir = dataPath('lobster', 'LOBSTER_SampleFile_AMZN_2012-06-21_1');
+  const messages = readFileSync(`${dir}/AMZN_2012-06-21_34200000_57600000_message_1.csv`, 'utf8').trim().split('\n');
+  const book = readFileSync(`${dir}/AMZN_2012-06-21_34200000_57600000_orderbook_1.csv`, 'utf8').trim().split('\n');
+  const mids: number[] = [];
+  let mid = Number.NaN;
+  let boundary = 34200 + 10;
+  for (let i = 0; i < messages.length; i++) {
+    const time = Number(messages[i]!.split(',')[0]);
+    while (time >= boundary) {
+      mids.push(mid);
+      boundary += 10;
+    }
+    const [ask, , bid] = book[i]!.split(',').map(Number);
+    if (ask! < 9999999999 && bid! > -9999999999) mid = (ask! + bid!) / 2;
+  }
+  const market = mids.slice(1).map((m, i) => Math.log(m / mids[i]!)).filter((_, i) => i >= 13);
+  const runs: number[][] = [];
+  for (const k of [1, 2, 3, 5, 8, 13]) {
+    for (const sign of [1, -1]) {
+      runs.push(
+        market.map((r, t) => {
+          let past = 0;
+          for (let j = 1; j <= k && t - j >= 0; j++) past += market[t - j]!;
+          return sign * Math.sign(past) * r;
+        }),
+      );
+    }
+  }
+
+  it('reads a full session of returns', () => {
+    expect(mids.length, '2,340 ten-second intervals in 6.5 hours, minus the last').toBeGreaterThan(2300);
+    expect(market.every(Number.isFinite)).toBe(true);
+    expect(market.filter((r) => r === 0).length, 'flat intervals').toBeGreaterThan(10);
+  });
+
+  it('CSCV equals the brute-force CSCV', () => {
+    const got = cscvPbo(runs, { blocks: 8 })!;
+    const want = bruteForce(runs, 8);
+    got.logits.forEach((l, i) => expect(l, `combination ${i}`).toBeCloseTo(want.lambdas[i]!, 12));
+    expect(got.pbo).toBe(want.pbo);
+    expect(got.probLoss).toBe(want.probLoss);
+    expect(got.degradationSlope!).toBeCloseTo(want.slope, 9);
+    expect(got.degradationR2!).toBeCloseTo(want.r2, 9);
+  });
+
+  it('the deflated Sharpe ratio equals its assembly from simple-statistics', () => {
+    const sharpes = runs.map((r) => ssMean(r) / sampleStandardDeviation(r));
+    const best = sharpes.indexOf(Math.max(...sharpes));
+    const r = runs[best]!;
+    const m = ssMean(r);
+    const central = (p: number): number => ssMean(r.map((x) => (x - m) ** p));
+    const skewness = central(3) / central(2) ** 1.5;
+    const kurtosis = central(4) / central(2) ** 2;
+    const sr0 = expectedMaxSharpe(runs.length, sampleVariance(sharpes));
+    const got = deflatedSharpe(runs)!;
+    expect(got.trials).toBe(12);
+    expect(got.observations).toBe(market.length);
+    expect(got.sharpe).toBeCloseTo(sharpes[best]!, 12);
+    expect(got.sharpeVariance).toBeCloseTo(sampleVariance(sharpes), 12);
+    expect(got.skewness).toBeCloseTo(skewness, 9);
+    expect(got.kurtosis).toBeCloseTo(kurtosis, 8);
+    expect(got.dsr).toBeCloseTo(probabilisticSharpe(sharpes[best]!, sr0, r.length, skewness, kurtosis), 10);
+    expect(got.kurtosis, 'ten-second returns are heavy-tailed').toBeGreaterThan(3);
   });
 });
 
