@@ -23,7 +23,7 @@ import { filterByTime, symbolCodes, takeRows } from './batch-ops.js';
 import { isHiddenName, NULL_PARTITION, parsePartFileName, unescapePartitionValue } from './hive.js';
 import { readJsonl } from './jsonl.js';
 import { fileError } from './lines.js';
-import { mergeSources, type MergeSource } from './merge.js';
+import { mergeRuns, mergeSources, type MergedRun, type MergeSource } from './merge.js';
 import { parquetInfo, readParquet } from './parquet.js';
 import type { ReadOptions } from './source.js';
 
@@ -202,6 +202,15 @@ export class DatasetSlice {
     }
     if (f.firstTs >= this.end) return false;
     return true;
+  }
+
+  /**
+   * The same order as {@link batches}, as runs of the files' own batches (no copy): what the
+   * backtest's reader merges, one column view per Parquet batch however finely kinds and
+   * symbols interleave.
+   */
+  runs(): AsyncGenerator<MergedRun> {
+    return mergeRuns(this.sources(this.kinds));
   }
 
   /** Tagged batches in time order across symbols and kinds (see {@link mergeSources}). */

@@ -83,6 +83,59 @@ export interface MergeOptions {
  */
 export async function* mergeSources(sources: readonly MergeSource[], options: MergeOptions = {}): AsyncGenerator<KindBatch> {
   const maxRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
+  // rows waiting to be cut into a batch, per kind (only one kind at a time unless groupByKind)
+  const out = new Map<EventKind, { runs: RowRun[]; rows: number }>(EVENT_KINDS.map((k) => [k, { runs: [], rows: 0 }]));
+  let lastKind: EventKind | null = null;
+  const cut = (kind: EventKind | null): KindBatch | null => {
+    const o = kind && out.get(kind);
+    if (!o || o.runs.length === 0) return null;
+    const kb: KindBatch = { kind: kind!, batch: concatRuns(o.runs) };
+    o.runs = [];
+    o.rows = 0;
+    return kb;
+  };
+  for await (const run of mergeRuns(sources, options)) {
+    const kind = run.kind;
+    if (!options.groupByKind && lastKind !== kind) {
+      const kb = cut(lastKind);
+      if (kb) yield kb;
+    }
+    lastKind = kind;
+    // keep output batches at most maxRows
+    const o = out.get(kind)!;
+    let from = run.from;
+    while (from < run.to) {
+      const take = Math.min(run.to - from, maxRows - o.rows);
+      o.runs.push({ batch: run.batch, from, to: from + take });
+      o.rows += take;
+      from += take;
+      if (o.rows >= maxRows) {
+        const kb = cut(kind);
+        if (kb) yield kb;
+      }
+    }
+  }
+  for (const kind of EVENT_KINDS) {
+    const kb = cut(kind);
+    if (kb) yield kb;
+  }
+}
+
+/** Rows `[from, to)` of one source batch of one kind, in merge order. */
+export interface MergedRun {
+  kind: EventKind;
+  batch: RecordBatch;
+  from: number;
+  to: number;
+}
+
+/**
+ * The merge of {@link mergeSources} as runs of the sources' own batches, nothing copied: each
+ * run is the longest stretch of one source's rows that comes before every other source's next
+ * row. A consumer that keeps per-batch state (the backtest's stream merge) sees each source
+ * batch as itself, however finely the sources interleave.
+ */
+export async function* mergeRuns(sources: readonly MergeSource[], options: Pick<MergeOptions, 'groupByKind'> = {}): AsyncGenerator<MergedRun> {
   // rank: kind, then symbol, then source order
   const order = sources.map((_, i) => i);
   order.sort((a, b) => {
@@ -103,18 +156,6 @@ export async function* mergeSources(sources: readonly MergeSource[], options: Me
   };
   const entries: Entry[] = sources.map((src, i) => ({ src, rank: rankOf[i]!, pending: true, it: null, batch: null, ts: new Float64Array(0), pos: 0 }));
   for (const e of entries) push(e);
-
-  // rows waiting to be cut into a batch, per kind (only one kind at a time unless groupByKind)
-  const out = new Map<EventKind, { runs: RowRun[]; rows: number }>(EVENT_KINDS.map((k) => [k, { runs: [], rows: 0 }]));
-  let lastKind: EventKind | null = null;
-  const cut = (kind: EventKind | null): KindBatch | null => {
-    const o = kind && out.get(kind);
-    if (!o || o.runs.length === 0) return null;
-    const kb: KindBatch = { kind: kind!, batch: concatRuns(o.runs) };
-    o.runs = [];
-    o.rows = 0;
-    return kb;
-  };
 
   try {
     for (let h = best(); h; h = best()) {
@@ -138,31 +179,9 @@ export async function* mergeSources(sources: readonly MergeSource[], options: Me
       } else {
         i = end;
       }
-      const kind = e.src.kind;
-      if (!options.groupByKind && lastKind !== kind) {
-        const kb = cut(lastKind);
-        if (kb) yield kb;
-      }
-      lastKind = kind;
-      // keep output batches at most maxRows
-      const o = out.get(kind)!;
-      let from = e.pos;
-      while (from < i) {
-        const take = Math.min(i - from, maxRows - o.rows);
-        o.runs.push({ batch: e.batch!, from, to: from + take });
-        o.rows += take;
-        from += take;
-        if (o.rows >= maxRows) {
-          const kb = cut(kind);
-          if (kb) yield kb;
-        }
-      }
+      yield { kind: e.src.kind, batch: e.batch!, from: e.pos, to: i };
       e.pos = i;
       if (e.pos < end || (await advance(e))) push(e);
-    }
-    for (const kind of EVENT_KINDS) {
-      const kb = cut(kind);
-      if (kb) yield kb;
     }
   } finally {
     // a consumer that stops early closes what is still open

@@ -23,6 +23,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import { f64Column, type KindBatch } from '../core/batch.js';
 import { EVENT_KINDS, type EventKind } from '../core/events.js';
+import { openDataset } from './dataset.js';
 import { readSource, type SourceFormat } from './detect.js';
 import { newReadStats, type ReadOptions, type ReadStats } from './source.js';
 
@@ -155,9 +156,10 @@ function before(a: Queue, b: Queue): boolean {
 export async function* readOrdered(path: string, format: SourceFormat, options: ReadOptions = {}): AsyncGenerator<KindRun> {
   const stats = options.stats ?? newReadStats();
   if (format === 'dataset') {
-    for await (const { kind, batch } of readSource(path, { ...options, stats }, format)) {
-      stats.events[kind] += batch.numRows;
-      yield { kind, batch, from: 0, to: batch.numRows };
+    // the dataset's own merge, as runs of its files' batches (each Parquet batch stays one batch)
+    for await (const run of (await openDataset(path)).slice({}).runs()) {
+      stats.events[run.kind] += run.to - run.from;
+      yield run;
     }
     return;
   }

@@ -16,6 +16,7 @@ import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Table, type RecordBatch } from 'apache-arrow';
 import { batchToEvents, eventsToBatch } from '../../src/core/batch.js';
 import { EVENT_KINDS, type EventKind, type MarketEvent } from '../../src/core/events.js';
@@ -191,6 +192,36 @@ describe('DataReader on every kind of source', () => {
     expect(want.length).toBeGreaterThan(80_000);
     expect(firstDifference(keysOf(chunks), want)).toBe('');
   });
+});
+
+describe('DataReader over a dataset folder', () => {
+  it('the dataset written from two captures streams (its files\' own batches, in runs) as the captures do, in chunks of any size', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ofi-reader-ds-'));
+    try {
+      // the bundled sample: 180 s of BTCUSDT and ETHUSDT, finely interleaved
+      const inputs = ['btcusdt_20240808.gz', 'ethusdt_20240808.gz'].map((f) => fileURLToPath(new URL(`../../data/sample/${f}`, import.meta.url)));
+      await convertSources(inputs, { out: join(dir, 'ds') });
+      const direct = keysOf([await (await DataReader.open(inputs)).table()]);
+      const chunks: EventTable[] = [];
+      for await (const c of (await DataReader.open([join(dir, 'ds')], { chunk: 777 })).chunks()) chunks.push(c);
+      expect(chunks.length).toBe(Math.ceil(direct.length / 777));
+      expect(firstDifference(keysOf(chunks), direct)).toBe('');
+      // the runs cover every row of the slice's batches once, in the same order, and are views of few batches
+      const slice = (await openDataset(join(dir, 'ds'))).slice({});
+      let rows = 0;
+      const batches = new Set<unknown>();
+      for await (const r of slice.runs()) {
+        rows += r.to - r.from;
+        batches.add(r.batch);
+      }
+      let merged = 0;
+      for await (const kb of slice.batches()) merged += kb.batch.numRows;
+      expect(rows).toBe(merged);
+      expect(batches.size).toBeLessThan(100);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('DataReader through the Arrow IPC cache, for sweeps', () => {
