@@ -186,13 +186,8 @@ export async function writeEquity(path: string, curve: EquityCurve, rowGroupRows
   return w.close();
 }
 
-/**
- * JSON text of a value with keys in the order given, two-space indentation and a final
- * newline; NaN and ±Infinity become null and −0 becomes 0, so equal values give equal bytes.
- */
-export function stableJson(value: unknown): string {
-  return `${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' ? (Number.isFinite(v) ? (Object.is(v, -0) ? 0 : v) : null) : v), 2)}\n`;
-}
+/** JSON with equal bytes for equal values (moved to `core/stable-json.ts`; kept here for the run writers). */
+export { stableJson } from '../core/stable-json.js';
 
 /**
  * Write rows to a Parquet file under the table's schema, in row groups of `rowGroupRows`.
