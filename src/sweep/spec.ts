@@ -349,7 +349,7 @@ export function defaultSweepSpec(): SweepSpec {
       parameters: {
         'signal.buy_threshold': { values: [1, 1.5, 2] },
         'strategy.time_stop_sec': { range: { from: 10, to: 30, step: 10 } },
-        'strategy.take_profit_bps': { values: [10, 20] },
+        'strategy.stop_loss_bps': { values: [5, 15] },
         'risk.target_vol': { random: { min: 0.1, max: 0.4 } },
       },
       samples: 2,
