@@ -18,4 +18,11 @@ export default defineConfig([
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
   },
+  {
+    // the sweep's worker thread, loaded by path (new Worker(url)) from the bundles above: a file of its own beside them
+    entry: { 'runs/sweep-worker': 'src/runs/sweep-worker.ts' },
+    format: ['esm'],
+    sourcemap: true,
+    target: 'node20',
+  },
 ]);

@@ -1,0 +1,440 @@
+/**
+ * A parameter sweep from files to a scoreboard: what `ofi-backtest sweep` runs.
+ *
+ * 1. The data is read once into one event table in shared memory (`SharedArrayBuffer`s): from
+ *    the files through the `DataReader`, or, for datasets, through the Arrow IPC cache (the
+ *    next sweep over the same slice decodes no Parquet). Its identity is a hash of its content,
+ *    so shards on other machines reading the same data agree on the sweep's hash.
+ * 2. The sweep is expanded into its plans; a shard keeps those with `index % n === i`; with
+ *    `resume`, plans whose hash is already in `runs.jsonl` are skipped.
+ * 3. A pool of worker threads (`sweep-pool.ts`, `sweep-worker.ts`) receives the table once. With
+ *    the feature cache on, each distinct features section's stage-1 table is computed once, by
+ *    the workers in parallel, into shared memory, and handed to every worker (no copy); the
+ *    runs of a features section start as soon as its table is there. Off, each run computes
+ *    its own features.
+ * 4. Each finished run's record is appended to `runs.jsonl` as it arrives (`sweep-store.ts`), in
+ *    any order; a run that fails is a record with its error; a worker that crashes fails the
+ *    plan in hand and is replaced.
+ * 5. The scoreboard is built from the records as read back from `runs.jsonl`, sorted by index,
+ *    so it is byte-identical whatever the number of workers, the order the runs finished in,
+ *    the shards and the resumes. A whole sweep writes `scoreboard.{json,csv,parquet,html}`; a
+ *    shard writes its part (`OUT/part-i-of-n/`: `runs.jsonl`, `sweep.json`) for
+ *    {@link mergeScoreboard}.
+ *
+ * Every folder has `sweep.json`: the resolved sweep, its setup (what `buildScoreboard` needs),
+ * the data's identity and the hash of every plan, so a merge checks that its parts belong to one
+ * sweep and that none is missing.
+ *
+ * The worker module is `dist/runs/sweep-worker.js`, found beside the running bundle (`dist/`,
+ * `dist/cli/`, `dist/io/`); code running from `src/` (tests through vitest) uses the built one
+ * in `dist/`, so build first (`npx tsup`; `npm test` does in its pretest).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Table } from 'apache-arrow';
+import { UserInputError } from '../core/errors.js';
+import type { EventKind } from '../core/events.js';
+import type { SourceSummary } from '../io/convert.js';
+import { openDataset } from '../io/dataset.js';
+import { expandInputs } from '../io/detect.js';
+import { IpcCache } from '../io/ipc-cache.js';
+import { newReadStats } from '../io/source.js';
+import { eventTableFromTables, type EventTable } from '../backtest/data-reader.js';
+import type { FeatureTable } from '../backtest/features-stage.js';
+import type { Config } from '../config.js';
+import { expandSweep } from '../sweep/expand.js';
+import { sweepSetup } from '../sweep/evaluate.js';
+import { buildScoreboard, mergeRecords } from '../sweep/scoreboard.js';
+import type { SweepSpec } from '../sweep/spec.js';
+import type { RunPlan, RunRecord, Scoreboard, SweepSetup } from '../sweep/types.js';
+import { DataReader } from './backtest-data.js';
+import { writeScoreboardFiles } from './sweep-files.js';
+import { WorkerPool, type PoolJob } from './sweep-pool.js';
+import type { SweepProgress } from './sweep-progress.js';
+import { partDirName, type Shard } from './sweep-shard.js';
+import { readRuns, RunsWriter } from './sweep-store.js';
+import type { SweepWorkerData } from './sweep-worker.js';
+
+/** Options of {@link runSweep}. */
+export interface SweepRunOptions {
+  spec: SweepSpec;
+  /** The configuration in force (the spec's `base` and parameters go on top of it). */
+  baseConfig: Config;
+  /** Market data files or folders. */
+  inputs: readonly string[];
+  /** The sweep's folder; a shard writes into `out/part-i-of-n/`. */
+  out: string;
+  /** Worker threads (0 or absent: one per core, `os.availableParallelism()`). */
+  workers?: number;
+  shard?: Shard | null;
+  /** Skip the plans already recorded in `runs.jsonl` (else it is started afresh). */
+  resume?: boolean;
+  /** Share stage-1 features across runs (default true). */
+  featureCache?: boolean;
+  /** Symbol for sources that carry none. */
+  symbol?: string;
+  /** Called with the counts once before the first run and after each run. */
+  onProgress?: (p: SweepProgress) => void;
+  /** The worker module (default: found beside this module, see the module comment). */
+  workerUrl?: URL;
+  /** Folder of the Arrow IPC cache for dataset inputs (default `out/.ipc-cache`). */
+  cacheDir?: string;
+}
+
+/** What {@link runSweep} returns. */
+export interface SweepRunSummary {
+  /** Folder written (the part's folder for a shard). */
+  dir: string;
+  setup: SweepSetup;
+  shard: Shard | null;
+  /** Plans of the whole sweep, of this shard, found done on disk, run now, failed now. */
+  plans: number;
+  selected: number;
+  skipped: number;
+  ran: number;
+  failed: number;
+  /** Workers started, crashes replaced, distinct feature tables computed. */
+  workers: number;
+  crashes: number;
+  featureTables: number;
+  /** Events in the table every run replays. */
+  events: number;
+  /** The scoreboard (null for a shard: its part is merged later). */
+  scoreboard: Scoreboard | null;
+  files: string[];
+  sources: SourceSummary[];
+  elapsedMs: number;
+}
+
+/** The JSON of `sweep.json`. */
+export interface SweepManifest {
+  sweep: string;
+  name: string;
+  spec: SweepSpec;
+  setup: SweepSetup;
+  data: { inputs: string[]; id: string; events: number };
+  shard: { index: number; count: number } | null;
+  /** Every plan of the whole sweep: index and hash. */
+  plans: { index: number; hash: string }[];
+}
+
+/** The worker module: an explicit URL, else `runs/sweep-worker.js` beside the running bundle or in `dist/`. */
+export function sweepWorkerUrl(): URL {
+  const here = import.meta.url;
+  const candidates = ['./sweep-worker.js', './runs/sweep-worker.js', '../runs/sweep-worker.js', '../../dist/runs/sweep-worker.js'];
+  for (const c of candidates) {
+    const u = new URL(c, here);
+    if (u.protocol === 'file:' && existsSync(fileURLToPath(u))) return u;
+  }
+  throw new UserInputError(`the sweep worker (runs/sweep-worker.js) is not beside ${fileURLToPath(here)} nor in dist/: build the package first (npx tsup)`, 'E_BUILD');
+}
+
+/**
+ * Run a sweep (see the module comment).
+ *
+ * @example
+ * const s = await runSweep({ spec: defaultSweepSpec(), baseConfig: defaultConfig(), inputs: samplePaths(), out: 'sweeps/default', workers: 2 });
+ * s.scoreboard?.rows[0]; // the best run
+ */
+export async function runSweep(options: SweepRunOptions): Promise<SweepRunSummary> {
+  const t0 = performance.now();
+  const shard = options.shard ?? null;
+  const dir = shard ? join(options.out, partDirName(shard)) : options.out;
+  const workerUrl = options.workerUrl ?? sweepWorkerUrl();
+  await mkdir(dir, { recursive: true });
+
+  const { table, sources } = await loadSweepTable(options.inputs, { ...(options.symbol ? { symbol: options.symbol } : {}), cacheDir: options.cacheDir ?? join(options.out, '.ipc-cache') });
+  if (table.length === 0) throw new UserInputError(`no market events in ${options.inputs.join(', ')}`);
+  const dataId = tableId(table);
+  const plans = expandSweep(options.spec, options.baseConfig);
+  // the setup as sweep.json holds it, so a merge of parts builds the same scoreboard
+  const setup = JSON.parse(JSON.stringify(sweepSetup(options.spec, plans, table, dataId))) as SweepSetup;
+  const selected = shard ? plans.filter((p) => p.index % shard.count === shard.index) : plans;
+
+  const runsPath = join(dir, 'runs.jsonl');
+  const done = new Set<string>();
+  if (options.resume) {
+    const read = readRuns(runsPath, { repair: true });
+    const other = read.records.find((r) => r.sweep !== setup.sweep);
+    if (other) throw new UserInputError(`${runsPath}: holds runs of another sweep (${other.sweep}, this one is ${setup.sweep}): the sweep file or the data changed; use another --out or drop --resume`);
+    for (const r of read.records) done.add(r.hash);
+  }
+  const manifest: SweepManifest = {
+    sweep: setup.sweep,
+    name: setup.name,
+    spec: options.spec,
+    setup,
+    data: { inputs: options.inputs.map((p) => resolve(p)), id: dataId, events: table.length },
+    shard: shard ? { index: shard.index, count: shard.count } : null,
+    plans: plans.map((p) => ({ index: p.index, hash: p.hash })),
+  };
+  await writeAtomic(join(dir, 'sweep.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+
+  const todo = selected.filter((p) => !done.has(p.hash));
+  const writer = new RunsWriter(runsPath, { fresh: !options.resume });
+  const progress: SweepProgress = { done: 0, total: todo.length, failed: 0, skipped: selected.length - todo.length };
+  options.onProgress?.({ ...progress });
+  let workers = 0;
+  let crashes = 0;
+  let featureTables = 0;
+  try {
+    if (todo.length > 0) {
+      const want = options.workers && options.workers > 0 ? options.workers : availableParallelism();
+      workers = Math.max(1, Math.min(want, todo.length));
+      const r = await runPlans(todo, table, setup, {
+        workers,
+        featureCache: options.featureCache ?? true,
+        workerUrl,
+        onRecord: (rec) => {
+          writer.append(rec);
+          progress.done++;
+          if (rec.error !== null) progress.failed++;
+          options.onProgress?.({ ...progress });
+        },
+      });
+      crashes = r.crashes;
+      featureTables = r.featureTables;
+    }
+  } finally {
+    writer.close();
+  }
+
+  const files = [runsPath, join(dir, 'sweep.json')];
+  let scoreboard: Scoreboard | null = null;
+  if (!shard) {
+    const hashes = new Set(plans.map((p) => p.hash));
+    const records = readRuns(runsPath).records.filter((r) => r.sweep === setup.sweep && hashes.has(r.hash));
+    const board = buildScoreboard(setup, mergeRecords([records]));
+    files.push(...(await writeScoreboardFiles(board, dir)));
+    scoreboard = board;
+  }
+  return {
+    dir,
+    setup,
+    shard,
+    plans: plans.length,
+    selected: selected.length,
+    skipped: selected.length - todo.length,
+    ran: progress.done,
+    failed: progress.failed,
+    workers,
+    crashes,
+    featureTables,
+    events: table.length,
+    scoreboard,
+    files,
+    sources,
+    elapsedMs: performance.now() - t0,
+  };
+}
+
+/** Options of {@link runPlans}. */
+export interface RunPlansOptions {
+  workers: number;
+  featureCache: boolean;
+  workerUrl: URL;
+  /** Each finished run, in the order they finish. */
+  onRecord: (record: RunRecord) => void;
+}
+
+/**
+ * Run plans on a pool of worker threads over one shared table (step 3 of the module comment);
+ * every plan gives exactly one record to `onRecord`.
+ */
+export async function runPlans(plans: readonly RunPlan[], table: EventTable, setup: SweepSetup, options: RunPlansOptions): Promise<{ crashes: number; featureTables: number }> {
+  // runs grouped by features section, in the order the sections first appear
+  const groups = new Map<string, number[]>();
+  plans.forEach((p, i) => {
+    const g = groups.get(p.featureKey);
+    if (g) g.push(i);
+    else groups.set(p.featureKey, [i]);
+  });
+  const featureJobs: string[] = options.featureCache ? [...groups.keys()] : [];
+  /** Features sections whose runs may start: their table is shared, or they compute their own. */
+  const ready: string[] = options.featureCache ? [] : [...groups.keys()];
+  const inline = new Set<string>(options.featureCache ? [] : groups.keys());
+  let featureTables = 0;
+  let pool: WorkerPool;
+
+  const failed = (p: RunPlan, message: string): RunRecord => ({ sweep: setup.sweep, index: p.index, hash: p.hash, params: p.params, is: null, oos: null, segments: [], returns: [], events: 0, error: message });
+
+  const featureJob = (key: string): PoolJob => ({
+    message: { t: 'features', i: groups.get(key)![0]! },
+    onResult: (m) => {
+      const f = (m as { features: FeatureTable | null }).features;
+      if (f) {
+        featureTables++;
+        pool.broadcast({ t: 'add-features', key, features: f });
+      } else inline.add(key);
+      ready.push(key);
+    },
+    onCrash: () => {
+      // its runs compute their features themselves (and record why if that fails too)
+      inline.add(key);
+      ready.push(key);
+    },
+  });
+  const runJob = (i: number, key: string): PoolJob => ({
+    message: { t: 'run', i, inline: inline.has(key) },
+    onResult: (m) => options.onRecord((m as { record: RunRecord }).record),
+    onCrash: (err) => options.onRecord(failed(plans[i]!, `worker crashed: ${err.message}`)),
+  });
+
+  const next = (): PoolJob | 'wait' | null => {
+    const key = featureJobs.shift();
+    if (key !== undefined) return featureJob(key);
+    while (ready.length > 0) {
+      const k = ready[0]!;
+      const g = groups.get(k)!;
+      const i = g.shift();
+      if (i !== undefined) return runJob(i, k);
+      ready.shift();
+      groups.delete(k);
+    }
+    return groups.size > 0 ? 'wait' : null;
+  };
+
+  const workerData: SweepWorkerData = { table: table.data(), plans: [...plans], setup };
+  pool = new WorkerPool({ url: options.workerUrl, size: options.workers, workerData, next });
+  await pool.done;
+  return { crashes: pool.crashes, featureTables };
+}
+
+/**
+ * The event table of a sweep, in shared memory: datasets through the Arrow IPC cache (when
+ * every input is one), anything else through the `DataReader`.
+ */
+export async function loadSweepTable(inputs: readonly string[], options: { symbol?: string; cacheDir: string }): Promise<{ table: EventTable; sources: SourceSummary[] }> {
+  const expanded = await expandInputs(inputs);
+  if (expanded.length > 0 && expanded.every((x) => x.format === 'dataset')) {
+    const cache = new IpcCache(options.cacheDir);
+    const sets: Partial<Record<EventKind, Table>>[] = [];
+    const releases: (() => void)[] = [];
+    for (const x of expanded) {
+      const c = await cache.tables((await openDataset(x.path)).slice({}));
+      sets.push(c.tables);
+      releases.push(c.release);
+    }
+    const table = eventTableFromTables(sets, { shared: true });
+    for (const r of releases) r();
+    const sources: SourceSummary[] = expanded.map((x, i) => {
+      const s = { path: x.path, format: x.format, ...newReadStats() };
+      for (const [k, t] of Object.entries(sets[i]!)) s.events[k as EventKind] = t?.numRows ?? 0;
+      return s;
+    });
+    return { table, sources };
+  }
+  const reader = await DataReader.open(inputs, { shared: true, ...(options.symbol ? { symbol: options.symbol } : {}) });
+  const table = await reader.table();
+  return { table, sources: reader.report.sources };
+}
+
+/**
+ * A content hash of an event table: its symbols, its merged order (kind, symbol, time of every
+ * event) and the prices and sizes of its quotes and trades. Paths and file times play no part,
+ * so the same data read on another machine has the same id.
+ */
+export function tableId(t: EventTable): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ symbols: t.symbols, printKinds: t.printKinds, length: t.length, counts: t.counts }));
+  const c = t.counts;
+  const add = (a: ArrayBufferView & { subarray(a: number, b: number): ArrayBufferView }, n: number) => h.update(a.subarray(0, n) as Uint8Array);
+  add(t.kind, t.length);
+  add(t.sym, t.length);
+  add(t.ts, t.length);
+  for (const a of [t.quote.bidPrice, t.quote.bidQty, t.quote.askPrice, t.quote.askQty]) add(a, c.quote);
+  for (const a of [t.trade.price, t.trade.qty]) add(a, c.trade);
+  return h.digest('hex').slice(0, 16);
+}
+
+/** Options of {@link mergeScoreboard}. */
+export interface MergeOptions {
+  /** Write a scoreboard even when runs of the sweep are missing. */
+  partial?: boolean;
+}
+
+/** What {@link mergeScoreboard} returns. */
+export interface MergeSummary {
+  dir: string;
+  parts: string[];
+  scoreboard: Scoreboard;
+  runs: number;
+  missing: number;
+  files: string[];
+}
+
+/**
+ * Join the parts of a sharded sweep (folders with `runs.jsonl` and `sweep.json`, or a folder
+ * holding `part-*` folders) into one scoreboard in `out`, the same bytes as the sweep run whole.
+ * Refuses parts of different sweeps and, unless `partial`, a sweep with runs missing.
+ *
+ * @example
+ * await mergeScoreboard(['/results'], '/results'); // /results/part-0-of-3 … → /results/scoreboard.json …
+ */
+export async function mergeScoreboard(parts: readonly string[], out: string, options: MergeOptions = {}): Promise<MergeSummary> {
+  const dirs = await partDirs(parts);
+  const manifests: SweepManifest[] = [];
+  for (const d of dirs) {
+    const p = join(d, 'sweep.json');
+    let m: SweepManifest;
+    try {
+      m = JSON.parse(await readFile(p, 'utf8')) as SweepManifest;
+    } catch (err) {
+      throw new UserInputError(`${p}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found (is this a sweep folder?)' : `not a sweep manifest: ${(err as Error).message}`}`);
+    }
+    if (typeof m?.sweep !== 'string' || !m.setup || !Array.isArray(m.plans)) throw new UserInputError(`${p}: not a sweep manifest (no sweep, setup or plans)`);
+    manifests.push(m);
+  }
+  const first = manifests[0]!;
+  manifests.forEach((m, i) => {
+    if (m.sweep !== first.sweep) throw new UserInputError(`${dirs[i]}: a part of another sweep (${m.name} ${m.sweep}, not ${first.name} ${first.sweep}): parts of different sweeps cannot be merged`);
+  });
+  const lists = dirs.map((d) => readRuns(join(d, 'runs.jsonl')).records.filter((r) => r.sweep === first.sweep));
+  const records = mergeRecords(lists);
+  const have = new Set(records.map((r) => r.hash));
+  const missingPlans = first.plans.filter((p) => !have.has(p.hash));
+  if (missingPlans.length > 0 && !options.partial) {
+    const counts = [...new Set(manifests.map((m) => m.shard?.count).filter((x): x is number => x !== undefined))];
+    const shardNote = counts.length === 1 ? ` (shards of ${counts[0]} without a run: ${[...new Set(missingPlans.map((p) => p.index % counts[0]!))].sort((a, b) => a - b).join(', ')})` : '';
+    throw new UserInputError(`${missingPlans.length} of ${first.plans.length} runs of sweep ${first.name} are missing from ${dirs.join(', ')}${shardNote}: run the missing shards (--resume finishes a part), or merge with --partial`);
+  }
+  const scoreboard = buildScoreboard(first.setup, records);
+  await mkdir(out, { recursive: true });
+  const manifest: SweepManifest = { ...first, shard: null };
+  await writeAtomic(join(out, 'sweep.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  const files = [join(out, 'sweep.json'), ...(await writeScoreboardFiles(scoreboard, out))];
+  return { dir: out, parts: dirs, scoreboard, runs: records.length, missing: missingPlans.length, files };
+}
+
+/** The part folders named: a folder with `sweep.json`, or a folder holding `part-*` folders. */
+async function partDirs(parts: readonly string[]): Promise<string[]> {
+  if (parts.length === 0) throw new UserInputError('scoreboard merge: no parts given');
+  const out: string[] = [];
+  const { readdir, stat } = await import('node:fs/promises');
+  for (const p of parts) {
+    let st;
+    try {
+      st = await stat(p);
+    } catch {
+      throw new UserInputError(`${p}: no such folder`);
+    }
+    if (!st.isDirectory()) throw new UserInputError(`${p}: not a folder (expected a sweep part with runs.jsonl and sweep.json)`);
+    if (existsSync(join(p, 'runs.jsonl')) && existsSync(join(p, 'sweep.json'))) {
+      out.push(p);
+      continue;
+    }
+    const subs = (await readdir(p)).filter((n) => /^part-\d+-of-\d+$/.test(n)).sort((a, b) => Number(a.split('-')[1]) - Number(b.split('-')[1]));
+    if (subs.length === 0) throw new UserInputError(`${p}: no runs.jsonl and sweep.json, and no part-i-of-n folders`);
+    out.push(...subs.map((n) => join(p, n)));
+  }
+  return [...new Set(out.map((d) => resolve(d)))];
+}
+
+async function writeAtomic(path: string, text: string): Promise<void> {
+  await writeFile(`${path}.tmp`, text);
+  await rename(`${path}.tmp`, path);
+}

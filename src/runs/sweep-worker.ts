@@ -1,0 +1,64 @@
+/**
+ * The worker thread of a sweep (`runs/sweep-pool.ts`): given the event table (shared memory),
+ * the plans it may be asked to run and the sweep's setup once, as `workerData`, it answers:
+ *
+ * - `{ t: 'features', i }`: the stage-1 feature table of plan `i`'s features section, computed
+ *   into shared memory and sent back (no copy), to be shared with every worker (or null and the
+ *   error when it cannot be computed: the runs then compute their own and record the error);
+ * - `{ t: 'add-features', key, features }`: keep that shared feature table for runs of `key`;
+ * - `{ t: 'run', i, inline }`: run plan `i` (on the shared features of its key, or computing
+ *   them itself when `inline` or none was shared) and send its {@link RunRecord} back.
+ *
+ * `evaluatePlan` never throws (a failing run is a record with its error); anything else that
+ * goes wrong here ends the worker, and the pool records the plan in hand as failed and starts
+ * another worker.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { EventTable, type EventTableData } from '../backtest/data/event-table.js';
+import type { FeatureTable } from '../backtest/features-stage.js';
+import { evaluatePlan, featureTableFor, shareFeatureTable } from '../sweep/evaluate.js';
+import type { RunPlan, SweepSetup } from '../sweep/types.js';
+
+/** What a worker is started with. */
+export interface SweepWorkerData {
+  table: EventTableData;
+  plans: RunPlan[];
+  setup: SweepSetup;
+}
+
+/** Messages to a worker. */
+export type SweepWorkerMessage = { t: 'features'; i: number } | { t: 'add-features'; key: string; features: FeatureTable } | { t: 'run'; i: number; inline: boolean };
+
+const port = parentPort;
+if (port) {
+  const data = workerData as SweepWorkerData;
+  const table = EventTable.fromData(data.table);
+  const features = new Map<string, FeatureTable>();
+  port.on('message', (m: SweepWorkerMessage) => {
+    switch (m.t) {
+      case 'add-features':
+        features.set(m.key, m.features);
+        return;
+      case 'features': {
+        const plan = data.plans[m.i]!;
+        let f: FeatureTable;
+        try {
+          f = shareFeatureTable(featureTableFor(plan, table));
+        } catch (err) {
+          // the runs of this features section compute their own, and record why they fail
+          port.postMessage({ t: 'features', key: plan.featureKey, features: null, error: err instanceof Error ? err.message : String(err) });
+          return;
+        }
+        port.postMessage({ t: 'features', key: plan.featureKey, features: f });
+        return;
+      }
+      case 'run': {
+        const plan = data.plans[m.i]!;
+        const f = m.inline ? null : (features.get(plan.featureKey) ?? null);
+        port.postMessage({ t: 'run', i: m.i, record: evaluatePlan(plan, table, f, data.setup) });
+        return;
+      }
+    }
+  });
+  port.postMessage({ t: 'ready' });
+}
