@@ -193,6 +193,25 @@ function nearest(path: string, known: readonly string[]): string | null {
   return best;
 }
 
+/** The schema of one value of the configuration by its dotted path (its own rules, not its section's), or null. */
+function leafSchema(path: string): z.ZodType | null {
+  const unwrap = (s: z.ZodType): z.ZodType => {
+    let cur = s;
+    for (;;) {
+      const d = (cur as unknown as { _zod: { def: { type: string; innerType?: z.ZodType } } })._zod.def;
+      if ((d.type === 'default' || d.type === 'prefault' || d.type === 'optional' || d.type === 'nullable') && d.innerType) cur = d.innerType;
+      else return cur;
+    }
+  };
+  let cur: z.ZodType = ConfigSchema;
+  for (const key of path.split('.')) {
+    const shape = (unwrap(cur) as unknown as { shape?: Record<string, z.ZodType> }).shape;
+    if (!shape || !(key in shape)) return null;
+    cur = shape[key]!;
+  }
+  return cur;
+}
+
 /** The swept values a parameter may take, as far as they are known before drawing (a random one's bounds). */
 function valuesToCheck(p: ParamSpec): ParamValue[] {
   if (p.values) return p.values;
@@ -218,8 +237,8 @@ export function baseLayer(spec: SweepSpec, file: string, lines: Record<string, n
 
 /**
  * Check a parsed sweep's meaning: parameter paths exist and may be swept, ranges and random
- * bounds make sense, the objective names a metric, the base and every grid value (and a random
- * parameter's bounds) give a valid configuration on their own. `lines` (from the file) put the
+ * bounds make sense, the objective names a metric, the base is a valid configuration, and every
+ * grid or range value (and a random parameter's bounds) passes its own field's rules. `lines` (from the file) put the
  * line into messages. Throws a {@link UserInputError} naming the file, the line and the field.
  */
 export function checkSweepSpec(spec: SweepSpec, file: string, lines: Record<string, number> = {}): void {
@@ -270,18 +289,23 @@ export function checkSweepSpec(spec: SweepSpec, file: string, lines: Record<stri
       if (r.log && !(r.min > 0)) fail(`${at}.random.min`, `a log draw needs min > 0, got ${r.min}`);
       if (r.int && !(Math.floor(r.max) >= Math.ceil(r.min))) fail(`${at}.random`, `no whole number in [${r.min}, ${r.max}]`);
     }
-    const vals = valuesToCheck(p);
-    vals.forEach((v, i) => {
+    // each value on its own, against its own rules (type, bounds, names); rules between fields
+    // (strong_buy_threshold ≥ buy_threshold) depend on the other parameters and are checked
+    // per combination when the sweep is expanded
+    valuesToCheck(p).forEach((v, i) => {
       const data: Record<string, unknown> = {};
       setPath(data, path, v);
+      const own = leafSchema(path);
+      if (!own || own.safeParse(v).success) return;
+      let expected = 'refused';
       try {
         resolveLayers(ConfigSchema, [base, { source: 'file', origin: file, data }]);
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
-        const issue = err.issues.find((x) => x.path === path) ?? err.issues[0]!;
-        const vpath = p.values ? `${at}.values.${i}` : p.range ? `${at}.range` : `${at}.random`;
-        fail(vpath, `value ${JSON.stringify(v)} of ${path}: ${issue.path === path ? '' : `${issue.path}: `}${issue.expected}`);
+        expected = (err.issues.find((x) => x.path === path) ?? err.issues[0]!).expected;
       }
+      const vpath = p.values ? `${at}.values.${i}` : p.range ? `${at}.range` : `${at}.random`;
+      fail(vpath, `value ${JSON.stringify(v)} of ${path}: ${expected}`);
     });
   }
 }
