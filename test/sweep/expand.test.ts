@@ -57,7 +57,7 @@ describe('expandSweep', () => {
     const plans = expandSweep(sweepSpec(input), base);
     expect(plans).toHaveLength(10);
     expect(Object.keys(plans[0]!.params), 'file order').toEqual(['signal.buy_threshold', 'risk.target_vol', 'strategy.time_stop_sec', 'strategy.stop_loss_bps']);
-    const draws = plans.slice(0, 5).map((p) => ({ ...p.params, 'signal.buy_threshold': 0 }));
+    const draws: Record<string, unknown>[] = plans.slice(0, 5).map((p) => ({ ...p.params, 'signal.buy_threshold': 0 }));
     expect(plans.slice(5).map((p) => ({ ...p.params, 'signal.buy_threshold': 0 })), 'the same draws at every grid point').toEqual(draws);
     expect(plans.slice(0, 5).every((p) => p.params['signal.buy_threshold'] === 1)).toBe(true);
     for (const p of plans) {
