@@ -3,8 +3,10 @@
  * out-of-sample metrics, its rank by the objective and its config hash — with the overfitting
  * statistics of the whole sweep: the deflated Sharpe ratio of the best run (Bailey & López de
  * Prado 2014) and the probability of backtest overfitting by CSCV (Bailey, Borwein, López de
- * Prado & Zhu 2015), both over the runs' returns on the sweep's common grid; and the
- * walk-forward selection, fold by fold.
+ * Prado & Zhu 2015), both over the returns on the sweep's common grid of the runs without
+ * error (the best being the rank-1 run); and the walk-forward selection: at each fold, the run
+ * best on that fold's train segment and its value on the fold's test segment (a split is one
+ * fold, 0; no validation, none).
  *
  * Ranking: by the objective out of sample when the validation has test segments, else in
  * sample, best first by the objective's direction; runs whose value is null (or not finite)
