@@ -20,6 +20,7 @@ import { ConfigSchema, type Config } from '../config.js';
 import { ConfigError, resolveLayers, setPath, type ConfigLayer } from '../core/config/resolve.js';
 import { UserInputError } from '../core/errors.js';
 import { fingerprint } from '../microstructure/fingerprint.js';
+import { signalRules } from '../signals/config.js';
 import { baseLayer, rangeValues, type ParamSpec, type SweepSpec } from './spec.js';
 import type { ParamValue, RunPlan } from './types.js';
 
@@ -42,10 +43,12 @@ export function runSections(config: Config): Pick<Config, (typeof RUN_SECTIONS)[
 
 /**
  * A run configuration's hash: the fingerprint of its {@link runSections} (64-bit FNV-1a over
- * canonical JSON, `microstructure/fingerprint.ts`): the same in any process and under any key order.
+ * canonical JSON, `microstructure/fingerprint.ts`), the signal section without its output keys
+ * (where a signals command writes, `SIGNAL_OUTPUT_KEYS`): the same in any process, under any
+ * key order, and for any value that cannot change a run.
  */
 export function planHash(config: Config): string {
-  return fingerprint(runSections(config));
+  return fingerprint({ ...runSections(config), signal: signalRules(config.signal) });
 }
 
 /** One draw of a random parameter. */

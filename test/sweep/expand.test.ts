@@ -98,12 +98,14 @@ describe('expandSweep', () => {
     const spec = sweepSpec({ parameters: { 'signal.buy_threshold': { values: [1, 2] } } });
     const plans = expandSweep(spec, base);
     const c = plans[0]!.config as Config;
-    const sections = { features: c.features, signal: c.signal, strategy_mode: c.strategy_mode, risk: c.risk, strategy: c.strategy, backtest: c.backtest, symbols: c.symbols };
+    // the signal section without where a signals command writes
+    const { sink_kind: _k, out_dir: _o, watch_poll_ms: _p, watch_stable_ms: _w, ...signal } = c.signal;
+    const sections = { features: c.features, signal, strategy_mode: c.strategy_mode, risk: c.risk, strategy: c.strategy, backtest: c.backtest, symbols: c.symbols };
     expect(plans[0]!.hash).toBe(fingerprint(sections));
     const reversed = Object.fromEntries(Object.entries(sections).reverse().map(([k, v]) => [k, typeof v === 'object' ? Object.fromEntries(Object.entries(v as object).reverse()) : v]));
     expect(fingerprint(reversed), 'key order does not matter').toBe(plans[0]!.hash);
     // a base with other workers, another dataset part size: the same plans
-    const other = resolveConfig([flagLayer({ 'sweep.workers': 3, 'dataset.rotate_sec': 60 })]).config;
+    const other = resolveConfig([flagLayer({ 'sweep.workers': 3, 'dataset.rotate_sec': 60, 'signal.out_dir': 'elsewhere' })]).config;
     expect(expandSweep(spec, other).map((p) => p.hash)).toEqual(plans.map((p) => p.hash));
     // a base that changes a run: other hashes
     const slower = resolveConfig([flagLayer({ 'backtest.latency_ms': 50 })]).config;
