@@ -238,8 +238,9 @@ export function baseLayer(spec: SweepSpec, file: string, lines: Record<string, n
 /**
  * Check a parsed sweep's meaning: parameter paths exist and may be swept, ranges and random
  * bounds make sense, the objective names a metric, the base is a valid configuration, and every
- * grid or range value (and a random parameter's bounds) passes its own field's rules. `lines` (from the file) put the
- * line into messages. Throws a {@link UserInputError} naming the file, the line and the field.
+ * grid or range value (and a random parameter's bounds) passes its own field's rules. `lines`
+ * (from the file) put the line into messages. Throws a {@link UserInputError} naming the file,
+ * the line and the field.
  */
 export function checkSweepSpec(spec: SweepSpec, file: string, lines: Record<string, number> = {}): void {
   const where = (path: string) => {
@@ -288,6 +289,7 @@ export function checkSweepSpec(spec: SweepSpec, file: string, lines: Record<stri
       if (!(r.max > r.min)) fail(`${at}.random.max`, `expected max > min (${r.min}), got ${r.max}`);
       if (r.log && !(r.min > 0)) fail(`${at}.random.min`, `a log draw needs min > 0, got ${r.min}`);
       if (r.int && !(Math.floor(r.max) >= Math.ceil(r.min))) fail(`${at}.random`, `no whole number in [${r.min}, ${r.max}]`);
+      if (leaf!.kind === 'integer' && !r.int) fail(`${at}.random.int`, `${path} takes whole numbers: draw with int: true`);
     }
     // each value on its own, against its own rules (type, bounds, names); rules between fields
     // (strong_buy_threshold ≥ buy_threshold) depend on the other parameters and are checked

@@ -94,6 +94,7 @@ describe('parseSweepSpec', () => {
     expect(errorOf('parameters:\n  signal.buy_threshold: { values: [1, 2], range: { from: 1, to: 2, step: 1 } }\n')).toMatch(/^my\.yaml:2: parameters\.signal\.buy_threshold: expected exactly one of values, range or random/);
     expect(errorOf('parameters:\n  risk.target_vol: { random: { min: 0.4, max: 0.1 } }\n')).toMatch(/^my\.yaml:2: parameters\.risk\.target_vol\.random\.max: expected max > min/);
     expect(errorOf('parameters:\n  risk.target_vol: { random: { min: 0, max: 1, log: true } }\n')).toMatch(/random\.min: a log draw needs min > 0/);
+    expect(errorOf('parameters:\n  signal.agree_updates: { random: { min: 1, max: 9 } }\n')).toMatch(/^my\.yaml:2: parameters\.signal\.agree_updates\.random\.int: signal\.agree_updates takes whole numbers/);
     expect(errorOf('name: x\nparameters: [\n')).toMatch(/^my\.yaml:\d+: not valid YAML/);
     expect(errorOf('- a\n- b\n')).toMatch(/^my\.yaml: a sweep file must be a mapping/);
   });
