@@ -12,6 +12,8 @@ import { registerImpact } from './commands/impact.js';
 import { registerFeatures } from './commands/features.js';
 import { registerSignals } from './commands/signals.js';
 import { registerBacktest } from './commands/backtest.js';
+import { registerSweep } from './commands/sweep.js';
+import { registerScoreboard } from './commands/scoreboard.js';
 import { VERSION } from './version.js';
 
 /** Exit codes: 0 done, 1 failed while working, 2 the command line or an input was wrong. */
@@ -32,6 +34,8 @@ export function buildProgram(): Command {
   registerImpact(program);
   registerSignals(program);
   registerBacktest(program);
+  registerSweep(program);
+  registerScoreboard(program);
   return program;
 }
 
