@@ -19,8 +19,9 @@ const ALLOWED: Record<string, string[]> = {
   backtest: ['core', 'microstructure', 'signals', 'risk'],
   // the sweep names parameters by the whole configuration's paths: it reads the root src/config.ts ('config.js')
   sweep: ['core', 'microstructure', 'signals', 'risk', 'backtest', 'config.js'],
-  runs: ['core', 'io', 'microstructure', 'signals', 'risk', 'backtest', 'sweep', 'config.js'],
-  reporting: ['core', 'io', 'microstructure', 'signals', 'risk', 'backtest', 'sweep', 'runs'],
+  // reporting renders results it is given (no files): the Node jobs of runs/ write its pages
+  reporting: ['core', 'microstructure', 'signals', 'risk', 'backtest', 'sweep'],
+  runs: ['core', 'io', 'microstructure', 'signals', 'risk', 'backtest', 'sweep', 'reporting', 'config.js'],
   live: ['core', 'io', 'microstructure', 'signals', 'risk', 'backtest', 'sweep', 'runs', 'reporting'],
 };
 const PURE = new Set(['core', 'microstructure', 'signals', 'risk', 'backtest', 'sweep']);
