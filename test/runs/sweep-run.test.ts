@@ -195,6 +195,15 @@ describe('runSweep on the bundled sample', () => {
     const csv = scoreboardCsv(board).trim().split('\n');
     expect(csv).toHaveLength(7);
     expect(csv[0]).toMatch(/^rank,index,hash,signal\.buy_threshold,signal\.sell_threshold,is_totalReturn,/);
+    // the Parquet file read back by an independent reader: the same rows as the board
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const con = await (await DuckDBInstance.create(':memory:')).connect();
+    try {
+      const rows = (await con.runAndReadAll(`select rank, index, hash, "signal.sell_threshold", oos_totalReturn, error from '${join(one.dir, 'scoreboard.parquet')}'`)).getRows();
+      expect(rows).toEqual(board.rows.map((r) => [r.rank, r.index, r.hash, r.params['signal.sell_threshold'], r.oos!.totalReturn, null]));
+    } finally {
+      con.closeSync();
+    }
   });
 
   it('a failing run is recorded with its error; the others go on', async () => {

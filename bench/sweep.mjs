@@ -1,0 +1,175 @@
+#!/usr/bin/env node
+// bench/sweep: runs per second and event-runs per second of a parameter sweep — the worker pool
+// over one shared event table, stage-1 features computed once per features section and shared
+// (the feature cache) or inside every run — with 1 and 2 workers, the cache on and off, side by
+// side in one process, with the ratios and the aims (2 workers ≥ 1.7 × one; cache on ≥ 3 × off
+// when only signal, risk and strategy parameters vary). Then where a run's time goes: stage 1
+// (features) against stage 2 (signals, strategy, simulator, metrics), in this thread.
+//
+//   npm run bench:sweep   (= npm run build && node --expose-gc bench/sweep.mjs)
+//   node --expose-gc bench/sweep.mjs [--copies 2] [--runs 200] [--workers 1,2]
+//
+// Input: the bundled sample (data/sample: BTCUSDT and ETHUSDT USD-M captures, 2024-08-08,
+// 40,391 + 37,485 real messages) repeated back to back with times and ids shifted
+// (bench/lib/scale.mjs: every message a real one, moved), ×2 by default; kept in bench/out.
+// The sweep: 5 buy thresholds × 5 sell thresholds × 4 stop-losses × 2 take-profits = 200 runs,
+// one features section, a 70/30 train/test split on 10 s returns (each run replays the data
+// from its start to each segment's end: about 1.7 tables per run).
+//
+// Timed: runPlans (the pool of runSweep) from the table already in shared memory to the last
+// record; not timed: reading the files, expanding the plans, writing the scoreboard. The records
+// of every mode are compared (they must be equal). The sweep layer is bundled from src/ with
+// esbuild; the worker is dist/runs/sweep-worker.js (build first). Asserts nothing.
+import { existsSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { scaleCapture } from './lib/scale.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..');
+const { values: args } = parseArgs({
+  options: {
+    copies: { type: 'string', default: '2' },
+    runs: { type: 'string', default: '200' },
+    workers: { type: 'string', default: '1,2' },
+    out: { type: 'string', default: join(here, 'out') },
+  },
+});
+const copies = Number(args.copies);
+const workerCounts = args.workers.split(',').map(Number);
+const workerUrl = pathToFileURL(join(root, 'dist/runs/sweep-worker.js'));
+if (!existsSync(workerUrl)) {
+  console.error('bench/sweep: build first (npm run build)');
+  process.exit(2);
+}
+
+// ---- the sweep layer, bundled from src/ ----
+mkdirSync(args.out, { recursive: true });
+const entry = join(args.out, 'sweep-bench-entry.ts');
+const bundled = join(args.out, 'sweep-bench-lib.mjs');
+{
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(
+    entry,
+    ['runs/sweep-run.js', 'sweep/index.js', 'config.js']
+      .map((p) => `export * from '${join(root, 'src', p)}';`)
+      .join('\n'),
+  );
+  const { build } = await import('esbuild');
+  await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'node', packages: 'external', outfile: bundled, logLevel: 'error' });
+}
+const L = await import(bundled);
+
+// ---- data: the bundled sample scaled up ----
+const inputs = [];
+for (const name of ['btcusdt_20240808.gz', 'ethusdt_20240808.gz']) {
+  const out = join(args.out, `sweep-x${copies}`, name);
+  await scaleCapture(join(root, 'data/sample', name), out, copies);
+  inputs.push(out);
+}
+let t = performance.now();
+const { table } = await L.loadSweepTable(inputs, { cacheDir: join(args.out, 'sweep-ipc-cache') });
+console.log(`data: bundled sample ×${copies} = ${table.length.toLocaleString('en-US')} events in shared memory (read in ${((performance.now() - t) / 1000).toFixed(1)} s)`);
+
+// ---- the sweep: only signal, risk and strategy parameters vary ----
+const spec = L.sweepSpec(
+  {
+    name: 'bench',
+    base: { signal: { warmup_sec: 20, cooldown_sec: 5 }, risk: { vol_warmup: 20 } },
+    parameters: {
+      'signal.buy_threshold': { values: [1, 1.25, 1.5, 1.75, 2] },
+      'signal.sell_threshold': { values: [1, 1.25, 1.5, 1.75, 2] },
+      'strategy.stop_loss_bps': { values: [10, 15, 20, 30] },
+      'strategy.take_profit_bps': { values: [20, 40] },
+    },
+    objective: { metric: 'sharpe' },
+    validation: { scheme: 'split', train: 0.7 },
+    returns_interval: '10s',
+  },
+  'bench sweep',
+);
+const plans = L.expandSweep(spec, L.defaultConfig()).slice(0, Number(args.runs));
+const setup = L.sweepSetup(spec, plans, table, L.tableId(table));
+console.log(`sweep: ${plans.length} runs, ${new Set(plans.map((p) => p.featureKey)).size} features section(s), ${setup.segments.length} segments; ${os.availableParallelism()} cores\n`);
+
+// ---- the modes ----
+const modes = [];
+for (const cache of [true, false]) for (const w of workerCounts) modes.push({ cache, workers: w });
+const results = [];
+let reference = null;
+for (const m of modes) {
+  globalThis.gc?.();
+  const records = new Array(plans.length);
+  let events = 0;
+  t = performance.now();
+  const r = await L.runPlans(plans, table, setup, {
+    workers: m.workers,
+    featureCache: m.cache,
+    workerUrl,
+    onRecord: (rec) => {
+      records[plans.findIndex((p) => p.hash === rec.hash)] = rec;
+      events += rec.events;
+    },
+  });
+  const sec = (performance.now() - t) / 1000;
+  const text = records.map((x) => JSON.stringify(x)).join('\n');
+  const same = reference === null ? true : text === reference;
+  reference ??= text;
+  const failed = records.filter((x) => x.error !== null).length;
+  results.push({ ...m, sec, runsPerSec: plans.length / sec, eventRunsPerSec: events / sec, featureTables: r.featureTables, failed, same });
+  console.log(`  cache ${m.cache ? 'on ' : 'off'}  ${m.workers} worker${m.workers === 1 ? ' ' : 's'}  ${sec.toFixed(1).padStart(6)} s  ${(plans.length / sec).toFixed(2).padStart(7)} runs/s  ${(events / sec / 1e6).toFixed(2).padStart(6)} M event-runs/s  feature tables ${r.featureTables}  failed ${failed}  records ${same ? 'equal to the first mode' : 'DIFFER'}`);
+}
+
+// the same sweep with no worker thread at all (evaluatePlans in this thread): what a worker costs
+{
+  globalThis.gc?.();
+  let events = 0;
+  t = performance.now();
+  const recs = L.evaluatePlans(plans, table, setup, { shareFeatures: true, onRecord: (rec) => (events += rec.events) });
+  const sec = (performance.now() - t) / 1000;
+  const same = recs.map((x) => JSON.stringify(x)).join('\n') === reference;
+  results.push({ cache: true, workers: 0, sec, runsPerSec: plans.length / sec, eventRunsPerSec: events / sec, same });
+  console.log(`  cache on   in this thread, no worker  ${sec.toFixed(1).padStart(6)} s  ${(plans.length / sec).toFixed(2).padStart(7)} runs/s  ${(events / sec / 1e6).toFixed(2).padStart(6)} M event-runs/s  records ${same ? 'equal to the first mode' : 'DIFFER'}`);
+}
+
+const find = (cache, workers) => results.find((x) => x.cache === cache && x.workers === workers);
+console.log('\nratios (runs/s)');
+const [w1, w2] = [workerCounts[0], workerCounts[workerCounts.length - 1]];
+for (const cache of [true, false]) {
+  const a = find(cache, w1);
+  const b = find(cache, w2);
+  if (a && b && a !== b) console.log(`  ${w2} workers vs ${w1}, cache ${cache ? 'on ' : 'off'}: ${(b.runsPerSec / a.runsPerSec).toFixed(2)}×   (aim ≥ 1.7× for 2 vs 1)`);
+}
+if (find(true, 1)) console.log(`  1 worker vs this thread, cache on: ${(find(true, 1).runsPerSec / find(true, 0).runsPerSec).toFixed(2)}×   (the cost of running in a worker)`);
+for (const w of workerCounts) {
+  const on = find(true, w);
+  const off = find(false, w);
+  console.log(`  cache on vs off, ${w} worker${w === 1 ? ' ' : 's'}: ${(on.runsPerSec / off.runsPerSec).toFixed(2)}×   (aim ≥ 3×)`);
+}
+
+// ---- where a run's time goes, in this thread ----
+console.log('\nstages of one run, in this thread (median of 5, plans 0, 1, 2, …)');
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const s1 = [];
+const withF = [];
+const without = [];
+let f = L.featureTableFor(plans[0], table); // warm
+for (let k = 0; k < 5; k++) {
+  const p = plans[k % plans.length];
+  t = performance.now();
+  f = L.featureTableFor(p, table);
+  s1.push(performance.now() - t);
+  t = performance.now();
+  L.evaluatePlan(p, table, f, setup);
+  withF.push(performance.now() - t);
+  t = performance.now();
+  L.evaluatePlan(p, table, null, setup);
+  without.push(performance.now() - t);
+}
+const [a, b, c] = [median(s1), median(withF), median(without)];
+console.log(`  stage 1, the whole table once (what the cache computes once per features section): ${a.toFixed(0)} ms`);
+console.log(`  a run on shared features (stage 2 over ${setup.segments.length} segment runs):             ${b.toFixed(0)} ms`);
+console.log(`  a run computing its own features (stage 1 per segment run + stage 2):       ${c.toFixed(0)} ms`);
+console.log(`  → the cache saves ${(c - b).toFixed(0)} ms of ${c.toFixed(0)} per run: at most ${(c / b).toFixed(2)}× faster; 3× would need stage 1 ≥ 2× stage 2`);
