@@ -352,13 +352,13 @@ export function tableId(t: EventTable): string {
 }
 
 /** Options of {@link mergeScoreboard}. */
-export interface MergeOptions {
+export interface MergeScoreboardOptions {
   /** Write a scoreboard even when runs of the sweep are missing. */
   partial?: boolean;
 }
 
 /** What {@link mergeScoreboard} returns. */
-export interface MergeSummary {
+export interface MergeScoreboardSummary {
   dir: string;
   parts: string[];
   scoreboard: Scoreboard;
@@ -375,7 +375,7 @@ export interface MergeSummary {
  * @example
  * await mergeScoreboard(['/results'], '/results'); // /results/part-0-of-3 … → /results/scoreboard.json …
  */
-export async function mergeScoreboard(parts: readonly string[], out: string, options: MergeOptions = {}): Promise<MergeSummary> {
+export async function mergeScoreboard(parts: readonly string[], out: string, options: MergeScoreboardOptions = {}): Promise<MergeScoreboardSummary> {
   const dirs = await partDirs(parts);
   const manifests: SweepManifest[] = [];
   for (const d of dirs) {
