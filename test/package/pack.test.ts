@@ -51,10 +51,17 @@ describe('the packed package', () => {
     expect(s.dq.ok).toBe(true);
   });
 
+  it('npx ofi-backtest sweep runs the default sweep on the embedded sample on worker threads (the README\'s first command)', () => {
+    const out = JSON.parse(sh('npx', ['ofi-backtest', 'sweep', '--workers', '2', '--out', 'sw', '--json'], app));
+    expect([out.plans, out.ran, out.failed, out.workers]).toEqual([36, 36, 0, 2]);
+    expect(out.scoreboard.rows[0].rank).toBe(1);
+    expect(existsSync(join(app, 'sw', 'scoreboard.html'))).toBe(true);
+  }, 120_000);
+
   it('loads from ESM and CommonJS, root and io entries', () => {
     const esm = sh('node', ['--input-type=module', '-e', "import * as o from 'ofi-backtest'; import * as io from 'ofi-backtest/io'; console.log(typeof o.OfiCalculator, typeof io.readCapture)"], app);
     expect(esm.trim()).toBe('function function');
-    const cjs = sh('node', ['-e', "const o = require('ofi-backtest'); const io = require('ofi-backtest/io'); console.log(typeof o.rollingZScore, typeof io.convertSources)"], app);
-    expect(cjs.trim()).toBe('function function');
+    const cjs = sh('node', ['-e', "const o = require('ofi-backtest'); const io = require('ofi-backtest/io'); console.log(typeof o.rollingZScore, typeof io.convertSources, typeof o.buildScoreboard, typeof io.runSweep)"], app);
+    expect(cjs.trim()).toBe('function function function function');
   });
 });
