@@ -18,9 +18,9 @@
 //
 // Timed: runPlans (the pool of runSweep) from the table already in shared memory to the last
 // record; not timed: reading the files, expanding the plans, writing the scoreboard. The records
-// of every mode are compared (they must be equal). The sweep layer is bundled from src/ with
-// esbuild; the worker is dist/runs/sweep-worker.js (build first). Asserts nothing.
-import { existsSync, mkdirSync } from 'node:fs';
+// of every mode are compared (they must be equal). The sweep layer and its worker are bundled
+// from src/ with esbuild into bench/out (the same code as dist/). Asserts nothing.
+import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -39,11 +39,6 @@ const { values: args } = parseArgs({
 });
 const copies = Number(args.copies);
 const workerCounts = args.workers.split(',').map(Number);
-const workerUrl = pathToFileURL(join(root, 'dist/runs/sweep-worker.js'));
-if (!existsSync(workerUrl)) {
-  console.error('bench/sweep: build first (npm run build)');
-  process.exit(2);
-}
 
 // ---- the sweep layer, bundled from src/ ----
 mkdirSync(args.out, { recursive: true });
@@ -59,7 +54,10 @@ const bundled = join(args.out, 'sweep-bench-lib.mjs');
   );
   const { build } = await import('esbuild');
   await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'node', packages: 'external', outfile: bundled, logLevel: 'error' });
+  // the worker from the same source (a rebuild of dist/ during the run cannot pull it away)
+  await build({ entryPoints: [join(root, 'src/runs/sweep-worker.ts')], bundle: true, format: 'esm', platform: 'node', packages: 'external', outfile: join(args.out, 'sweep-worker.mjs'), logLevel: 'error' });
 }
+const workerUrl = pathToFileURL(join(args.out, 'sweep-worker.mjs'));
 const L = await import(bundled);
 
 // ---- data: the bundled sample scaled up ----
@@ -103,6 +101,7 @@ for (const m of modes) {
   globalThis.gc?.();
   const records = new Array(plans.length);
   let events = 0;
+  const cpu0 = process.cpuUsage();
   t = performance.now();
   const r = await L.runPlans(plans, table, setup, {
     workers: m.workers,
@@ -114,40 +113,47 @@ for (const m of modes) {
     },
   });
   const sec = (performance.now() - t) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cores = (cpu.user + cpu.system) / 1e6 / sec;
   const text = records.map((x) => JSON.stringify(x)).join('\n');
   const same = reference === null ? true : text === reference;
   reference ??= text;
   const failed = records.filter((x) => x.error !== null).length;
-  results.push({ ...m, sec, runsPerSec: plans.length / sec, eventRunsPerSec: events / sec, featureTables: r.featureTables, failed, same });
-  console.log(`  cache ${m.cache ? 'on ' : 'off'}  ${m.workers} worker${m.workers === 1 ? ' ' : 's'}  ${sec.toFixed(1).padStart(6)} s  ${(plans.length / sec).toFixed(2).padStart(7)} runs/s  ${(events / sec / 1e6).toFixed(2).padStart(6)} M event-runs/s  feature tables ${r.featureTables}  failed ${failed}  records ${same ? 'equal to the first mode' : 'DIFFER'}`);
+  const cpuPerRun = (cpu.user + cpu.system) / 1e3 / plans.length;
+  results.push({ ...m, sec, cores, cpuPerRun, runsPerSec: plans.length / sec, eventRunsPerSec: events / sec, featureTables: r.featureTables, failed, same });
+  console.log(`  cache ${m.cache ? 'on ' : 'off'}  ${m.workers} worker${m.workers === 1 ? ' ' : 's'}  ${sec.toFixed(1).padStart(6)} s  ${(plans.length / sec).toFixed(2).padStart(7)} runs/s  ${(events / sec / 1e6).toFixed(2).padStart(6)} M event-runs/s  ${cpuPerRun.toFixed(0).padStart(4)} CPU ms/run  ${cores.toFixed(2)} cores busy  load ${os.loadavg()[0].toFixed(1)}  feature tables ${r.featureTables}  failed ${failed}  records ${same ? 'equal to the first mode' : 'DIFFER'}`);
 }
 
 // the same sweep with no worker thread at all (evaluatePlans in this thread): what a worker costs
 {
   globalThis.gc?.();
   let events = 0;
+  const cpu0 = process.cpuUsage();
   t = performance.now();
   const recs = L.evaluatePlans(plans, table, setup, { shareFeatures: true, onRecord: (rec) => (events += rec.events) });
   const sec = (performance.now() - t) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuPerRun = (cpu.user + cpu.system) / 1e3 / plans.length;
   const same = recs.map((x) => JSON.stringify(x)).join('\n') === reference;
-  results.push({ cache: true, workers: 0, sec, runsPerSec: plans.length / sec, eventRunsPerSec: events / sec, same });
-  console.log(`  cache on   in this thread, no worker  ${sec.toFixed(1).padStart(6)} s  ${(plans.length / sec).toFixed(2).padStart(7)} runs/s  ${(events / sec / 1e6).toFixed(2).padStart(6)} M event-runs/s  records ${same ? 'equal to the first mode' : 'DIFFER'}`);
+  results.push({ cache: true, workers: 0, sec, cpuPerRun, runsPerSec: plans.length / sec, eventRunsPerSec: events / sec, same });
+  console.log(`  cache on   no worker (this thread)  ${sec.toFixed(1).padStart(6)} s  ${(plans.length / sec).toFixed(2).padStart(7)} runs/s  ${(events / sec / 1e6).toFixed(2).padStart(6)} M event-runs/s  ${cpuPerRun.toFixed(0).padStart(4)} CPU ms/run  load ${os.loadavg()[0].toFixed(1)}  records ${same ? 'equal to the first mode' : 'DIFFER'}`);
 }
 
 const find = (cache, workers) => results.find((x) => x.cache === cache && x.workers === workers);
-console.log('\nratios (runs/s)');
+console.log(`\n(cores busy = CPU time of this process and its workers / wall time: below the workers' count, other processes had the cores)\nratios (runs/s)`);
 const [w1, w2] = [workerCounts[0], workerCounts[workerCounts.length - 1]];
 for (const cache of [true, false]) {
   const a = find(cache, w1);
   const b = find(cache, w2);
-  if (a && b && a !== b) console.log(`  ${w2} workers vs ${w1}, cache ${cache ? 'on ' : 'off'}: ${(b.runsPerSec / a.runsPerSec).toFixed(2)}×   (aim ≥ 1.7× for 2 vs 1)`);
+  if (a && b && a !== b) console.log(`  ${w2} workers vs ${w1}, cache ${cache ? 'on ' : 'off'}: ${(b.runsPerSec / a.runsPerSec).toFixed(2)}× (CPU per run ${(b.cpuPerRun / a.cpuPerRun).toFixed(2)}× ${w1} worker's: 1.00 would give ${w2 / w1}× on free cores)   (aim ≥ 1.7× for 2 vs 1)`);
 }
-if (find(true, 1)) console.log(`  1 worker vs this thread, cache on: ${(find(true, 1).runsPerSec / find(true, 0).runsPerSec).toFixed(2)}×   (the cost of running in a worker)`);
+if (find(true, 1)) console.log(`  1 worker vs this thread, cache on: ${(find(true, 1).runsPerSec / find(true, 0).runsPerSec).toFixed(2)}× (CPU per run ${(find(true, 0).cpuPerRun / find(true, 1).cpuPerRun).toFixed(2)}×)   (the cost of running in a worker)`);
 for (const w of workerCounts) {
   const on = find(true, w);
   const off = find(false, w);
-  console.log(`  cache on vs off, ${w} worker${w === 1 ? ' ' : 's'}: ${(on.runsPerSec / off.runsPerSec).toFixed(2)}×   (aim ≥ 3×)`);
+  console.log(`  cache on vs off, ${w} worker${w === 1 ? ' ' : 's'}: ${(on.runsPerSec / off.runsPerSec).toFixed(2)}× (CPU per run ${(off.cpuPerRun / on.cpuPerRun).toFixed(2)}×)   (aim ≥ 3×)`);
 }
+console.log('  (CPU per run does not depend on what else the machine runs; wall-clock ratios do)');
 
 // ---- where a run's time goes, in this thread ----
 console.log('\nstages of one run, in this thread (median of 5, plans 0, 1, 2, …)');
