@@ -39,7 +39,7 @@ export class ProgressLine {
     this.lastDraw = now;
     const text = progressText(p, (now - this.t0) / 1000, this.options.label ?? 'sweep');
     if (this.out.isTTY) {
-      const width = Math.max(20, (this.out.columns ?? 80) - 1);
+      const width = Math.max(20, (this.out.columns || 80) - 1);
       this.out.write(`\r\x1b[2K${fitBar(p, text, width)}`);
       this.drawn = true;
     } else this.out.write(`${text}\n`);
