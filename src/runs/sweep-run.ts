@@ -59,6 +59,9 @@ import { partDirName, type Shard } from './sweep-shard.js';
 import { readRuns, RunsWriter } from './sweep-store.js';
 import type { SweepWorkerData } from './sweep-worker.js';
 
+/** Start of the error of a run whose worker died under it (not the run's own failure): `--resume` runs it again. */
+export const CRASHED = 'worker crashed: ';
+
 /** Options of {@link runSweep}. */
 export interface SweepRunOptions {
   spec: SweepSpec;
@@ -71,7 +74,7 @@ export interface SweepRunOptions {
   /** Worker threads (0 or absent: one per core, `os.availableParallelism()`). */
   workers?: number;
   shard?: Shard | null;
-  /** Skip the plans already recorded in `runs.jsonl` (else it is started afresh). */
+  /** Skip the plans already recorded in `runs.jsonl`, save those whose worker crashed (else the file is started afresh). */
   resume?: boolean;
   /** Share stage-1 features across runs (default true). */
   featureCache?: boolean;
@@ -161,7 +164,8 @@ export async function runSweep(options: SweepRunOptions): Promise<SweepRunSummar
     const read = readRuns(runsPath, { repair: true });
     const other = read.records.find((r) => r.sweep !== setup.sweep);
     if (other) throw new UserInputError(`${runsPath}: holds runs of another sweep (${other.sweep}, this one is ${setup.sweep}): the sweep file or the data changed; use another --out or drop --resume`);
-    for (const r of read.records) done.add(r.hash);
+    // a run that failed by itself would fail again; one whose worker crashed (out of memory, killed) gets another go
+    for (const r of read.records) if (r.error === null || !r.error.startsWith(CRASHED)) done.add(r.hash);
   }
   const manifest: SweepManifest = {
     sweep: setup.sweep,
@@ -281,7 +285,7 @@ export async function runPlans(plans: readonly RunPlan[], table: EventTable, set
   const runJob = (i: number, key: string): PoolJob => ({
     message: { t: 'run', i, inline: inline.has(key) },
     onResult: (m) => options.onRecord((m as { record: RunRecord }).record),
-    onCrash: (err) => options.onRecord(failed(plans[i]!, `worker crashed: ${err.message}`)),
+    onCrash: (err) => options.onRecord(failed(plans[i]!, `${CRASHED}${err.message}`)),
   });
 
   const next = (): PoolJob | 'wait' | null => {

@@ -10,7 +10,7 @@
  * which `npm test` runs in its pretest).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -23,6 +23,7 @@ import { sweepSpec } from '../../src/sweep/spec.js';
 import { defaultConfig } from '../../src/config.js';
 import { samplePaths } from '../../src/io/sample.js';
 import type { RunRecord } from '../../src/sweep/types.js';
+import { cli } from '../helpers/run-cli.js';
 
 let dir: string;
 beforeAll(() => {
@@ -204,6 +205,41 @@ describe('runSweep on the bundled sample', () => {
     } finally {
       con.closeSync();
     }
+  });
+
+  it('--resume runs again what is missing and what a worker crash failed, not what failed by itself', async () => {
+    const base = { spec: smallSpec(), baseConfig: defaultConfig(), inputs: samplePaths(), workers: 2 };
+    const out = join(dir, 'w1');
+    const runs = join(out, 'runs.jsonl');
+    const recs = readRuns(runs).records.sort((a, b) => a.index - b.index);
+    const failedAlone = (r: RunRecord, error: string): RunRecord => ({ ...r, is: null, oos: null, segments: [], returns: [], error });
+    // run 0's worker died under it, run 1 never finished, run 2 failed by itself
+    writeFileSync(runs, [failedAlone(recs[0]!, 'worker crashed: worker exited with code 134'), failedAlone(recs[2]!, 'its own error'), ...recs.slice(3)].map(recordLine).join(''));
+    const s = await runSweep({ ...base, out, resume: true });
+    expect(s.skipped).toBe(4);
+    expect(s.ran, 'runs 0 and 1 again').toBe(2);
+    const board = s.scoreboard!;
+    const whole = JSON.parse(readFileSync(join(dir, 'w2', 'scoreboard.json'), 'utf8')) as { rows: { index: number; objectiveOos: number }[] };
+    const oos = (rows: { index: number; objectiveOos: number | null }[], i: number) => rows.find((r) => r.index === i)!.objectiveOos;
+    expect(board.rows.find((r) => r.index === 2)!.error, 'run 2 was not run again').toBe('its own error');
+    for (const i of [0, 1, 3, 4, 5]) expect(oos(board.rows, i), `run ${i}`).toBe(oos(whole.rows, i));
+    // put the true record of run 2 back: the same bytes as the sweep run whole (the crash record superseded)
+    appendFileSync(runs, recordLine(recs[2]!));
+    await runSweep({ ...base, out, resume: true });
+    expect(readFileSync(join(out, 'scoreboard.json')).equals(readFileSync(join(dir, 'w2', 'scoreboard.json')))).toBe(true);
+  });
+
+  it('a dataset read through the Arrow IPC cache: the same data id and scoreboard bytes as the captures it was made from', async () => {
+    const ds = join(dir, 'dataset');
+    const c = await cli('convert', ...samplePaths(), '--out', ds);
+    expect(c.code, c.err).toBe(0);
+    const out = join(dir, 'from-dataset');
+    const first = await runSweep({ spec: smallSpec(), baseConfig: defaultConfig(), inputs: [ds], out, workers: 2 });
+    expect(readdirSync(join(out, '.ipc-cache')).length, 'the slice is cached').toBe(1);
+    const again = await runSweep({ spec: smallSpec(), baseConfig: defaultConfig(), inputs: [ds], out, workers: 2 });
+    expect(again.setup.sweep).toBe(first.setup.sweep);
+    expect(first.events).toBe(77_876);
+    expect(readFileSync(join(out, 'scoreboard.json')).equals(readFileSync(join(dir, 'w2', 'scoreboard.json'))), 'dataset = captures').toBe(true);
   });
 
   it('a failing run is recorded with its error; the others go on', async () => {
