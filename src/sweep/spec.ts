@@ -21,7 +21,7 @@
  */
 import { z } from 'zod';
 import { configLeaves, ConfigSchema } from '../config.js';
-import { ConfigError, resolveLayers, setPath, type ConfigLayer } from '../core/config/resolve.js';
+import { closestPath, ConfigError, resolveLayers, setPath, type ConfigLayer } from '../core/config/resolve.js';
 import { lineOfPath, parseYamlLines } from '../core/config/yaml-text.js';
 import { UserInputError } from '../core/errors.js';
 import { DURATION_HELP, parseDuration } from '../core/spans.js';
@@ -165,34 +165,6 @@ export function rangeValues(r: { from: number; to: number; step: number }): numb
   return out;
 }
 
-function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length]!;
-}
-
-/** The known path nearest to `path` by edit distance (first of equals). */
-function nearest(path: string, known: readonly string[]): string | null {
-  let best: string | null = null;
-  let bestD = Infinity;
-  for (const k of known) {
-    const d = editDistance(path, k);
-    if (d < bestD) {
-      bestD = d;
-      best = k;
-    }
-  }
-  return best;
-}
-
 /** The schema of one value of the configuration by its dotted path (its own rules, not its section's), or null. */
 function leafSchema(path: string): z.ZodType | null {
   const unwrap = (s: z.ZodType): z.ZodType => {
@@ -251,7 +223,7 @@ export function checkSweepSpec(spec: SweepSpec, file: string, lines: Record<stri
     throw new UserInputError(`${where(path)}: ${path}: ${msg}`, 'E_SWEEP');
   };
   if (!isMetricName(spec.objective.metric)) {
-    const near = nearest(spec.objective.metric, METRIC_NAMES);
+    const near = closestPath(spec.objective.metric, METRIC_NAMES);
     fail('objective.metric', `unknown metric '${spec.objective.metric}'${near ? ` (did you mean ${near}?)` : ''}; one of ${METRIC_NAMES.join(', ')}`);
   }
   const leaves = configLeaves().filter((l) => (SWEEPABLE_SECTIONS as readonly string[]).includes(l.path.split('.')[0]!));
@@ -273,7 +245,7 @@ export function checkSweepSpec(spec: SweepSpec, file: string, lines: Record<stri
       const section = path.split('.')[0]!;
       const other = configLeaves().some((l) => l.path === path);
       if (other) fail(at, `the ${section} section does not change a backtest; sweepable sections: ${SWEEPABLE_SECTIONS.join(', ')}`);
-      fail(at, `unknown parameter${known.length ? ` (closest: ${nearest(path, known)})` : ''}`);
+      fail(at, `unknown parameter${known.length ? ` (closest: ${closestPath(path, known)})` : ''}`);
     }
     if (leaf!.kind === 'array' || leaf!.kind === 'other') fail(at, `a ${leaf!.kind === 'array' ? 'list' : 'mapping'} value cannot be swept (only numbers, booleans and names)`);
     if (p.range) {

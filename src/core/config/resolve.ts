@@ -268,8 +268,16 @@ function atOf(origins: Record<string, ValueOrigin>, path: string): { at?: string
 
 /** The known path nearest to a mistyped one (edit distance ≤ 3), if any. */
 function closest(path: string, known: string[]): string | null {
+  return closestPath(path, known, 3);
+}
+
+/**
+ * The known path nearest to `path` by Levenshtein edit distance, at most `maxDistance` away
+ * (the first of equals), or null: the "did you mean" of configuration and sweep-file errors.
+ */
+export function closestPath(path: string, known: readonly string[], maxDistance = Infinity): string | null {
   let best: string | null = null;
-  let bestD = 4;
+  let bestD = maxDistance + 1;
   for (const k of known) {
     const d = editDistance(path, k);
     if (d < bestD) {
