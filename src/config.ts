@@ -15,7 +15,7 @@ import { renderSchemaYaml } from './core/config/render.js';
 import { FeaturesSection } from './microstructure/config.js';
 import { SignalSection } from './signals/config.js';
 import { StrategyModeSection } from './risk/strategy-mode-config.js';
-import { RiskSection, type RiskConfig } from './risk/config.js';
+import { riskForInstrument, RiskSection, type RiskConfig } from './risk/config.js';
 import { HarvestSection } from './live/config.js';
 import { BacktestSection } from './backtest/config.js';
 import { StrategySection } from './backtest/strategy-config.js';
@@ -78,6 +78,5 @@ export function renderConfigYaml(config?: Config, origins?: Record<string, Value
  * `symbols` section when the symbol is listed there, so sizing rounds as the exchange would.
  */
 export function riskConfigFor(config: Config, symbol: string): RiskConfig {
-  const spec = config.symbols[symbol];
-  return spec ? { ...config.risk, lot_step: spec.lot_step, min_qty: spec.min_qty, min_notional: spec.min_notional } : config.risk;
+  return riskForInstrument(config.risk, config.symbols[symbol]);
 }

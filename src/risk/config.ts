@@ -13,6 +13,7 @@
  * about 50,000 USDT on BTCUSDT and 10,000 USDT on ETHUSDT.
  */
 import { z } from 'zod';
+import type { InstrumentSpec } from '../core/config/sections.js';
 
 /** What a mode lets through as new risk: nothing, strong signals only, or every signal. */
 export const MODE_ENTRIES = ['none', 'strong', 'all'] as const;
@@ -112,3 +113,12 @@ export const RiskSection = z
 export type RiskConfig = z.infer<typeof RiskSection>;
 /** A `risk` section as given: any key may be left out. */
 export type RiskConfigInput = z.input<typeof RiskSection>;
+
+/**
+ * The risk section for one instrument: its lot step, minimum quantity and minimum notional
+ * (the `symbols` section, from Binance's exchangeInfo LOT_SIZE and MIN_NOTIONAL filters)
+ * replace the section's own, so sizing rounds as the exchange would. No spec: unchanged.
+ */
+export function riskForInstrument(risk: RiskConfig, spec: InstrumentSpec | undefined): RiskConfig {
+  return spec ? { ...risk, lot_step: spec.lot_step, min_qty: spec.min_qty, min_notional: spec.min_notional } : risk;
+}

@@ -31,7 +31,7 @@ import type { InstrumentSpec } from '../../core/config/sections.js';
 import { FeaturesSection } from '../../microstructure/config.js';
 import { featureSetOptionsFromConfig } from '../../microstructure/feature-set.js';
 import { checkRisk, riskStateFromWall } from '../../risk/check.js';
-import { RiskSection, type RiskConfig } from '../../risk/config.js';
+import { riskForInstrument, RiskSection, type RiskConfig } from '../../risk/config.js';
 import { DailyLossWall } from '../../risk/loss-wall.js';
 import { stepDecimals } from '../../risk/sizing.js';
 import { StrategyModeManager } from '../../risk/strategy-mode.js';
@@ -80,7 +80,7 @@ class SymbolState {
   constructor(modes: StrategyModeConfig, risk: RiskConfig, spec: InstrumentSpec | undefined) {
     this.modes = new StrategyModeManager(modes);
     this.vol = new EwmaVolatility({ lambda: risk.vol_lambda, stepSec: risk.vol_step_sec, warmup: risk.vol_warmup });
-    this.risk = spec ? { ...risk, lot_step: spec.lot_step, min_qty: spec.min_qty, min_notional: spec.min_notional } : risk;
+    this.risk = riskForInstrument(risk, spec);
     this.tick = spec ? spec.tick_size : NaN;
   }
 }
