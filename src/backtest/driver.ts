@@ -380,7 +380,7 @@ export class BacktestDriver {
           recv = t.trade.recvTs[r]!;
           break;
         case DEPTH:
-          sim.onDepth(view.depth(t, r, symbol));
+          sim.onDepth(view.depthLevels(t, r, symbol));
           recv = t.depth.recvTs[r]!;
           break;
         default:

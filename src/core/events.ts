@@ -81,6 +81,18 @@ export interface DepthEvent extends EventBase {
   askQtys: number[];
 }
 
+/**
+ * A depth event whose level lists may be views of columns (`Float64Array.subarray`): what a
+ * reader of levels by index and length (a local order book, the simulator) takes, so a columnar
+ * stream hands its levels over without copying them into arrays. A {@link DepthEvent} is one.
+ */
+export type DepthLevelsView = Omit<DepthEvent, 'bidPrices' | 'bidQtys' | 'askPrices' | 'askQtys'> & {
+  readonly bidPrices: ArrayLike<number>;
+  readonly bidQtys: ArrayLike<number>;
+  readonly askPrices: ArrayLike<number>;
+  readonly askQtys: ArrayLike<number>;
+};
+
 /** Mark price, index price and funding (Binance `markPriceUpdate`). */
 export interface MarkEvent extends EventBase {
   type: 'mark';

@@ -2,9 +2,10 @@
  * Events of an {@link EventTable} as the flat objects of `core/events.ts`, for strategies
  * written against objects (`Strategy.onQuote(quote, ctx)`). One scratch object per kind is
  * filled and handed out again for every event of that kind: copy what you keep. Depth level
- * arrays are reused the same way (their length set to the row's levels).
+ * arrays are reused the same way (their length set to the row's levels); {@link EventView.depthLevels}
+ * hands the levels over as views of the table's columns instead, with no copy.
  */
-import type { DepthEvent, MarkEvent, MarketEvent, QuoteEvent, TradeEvent } from '../../core/events.js';
+import type { DepthEvent, DepthLevelsView, MarkEvent, MarketEvent, QuoteEvent, TradeEvent } from '../../core/events.js';
 import { DEPTH, MARK, QUOTE, TRADE, type ListColumn } from './columns.js';
 import type { EventTable } from './event-table.js';
 
@@ -14,6 +15,8 @@ function fillList(out: number[], l: ListColumn, r: number): void {
   out.length = z - a;
   for (let j = a; j < z; j++) out[j - a] = l.values[j]!;
 }
+
+const EMPTY: Float64Array<ArrayBufferLike> = new Float64Array(0);
 
 /** See the module comment. */
 export class EventView {
@@ -86,6 +89,31 @@ export class EventView {
     fillList(e.askQtys, c.askQtys, r);
     return e;
   }
+  private readonly levelsEvent = { type: 'depth' as const, symbol: '', ts: NaN, recvTs: NaN, isSnapshot: false, firstUpdateId: NaN, lastUpdateId: NaN, prevUpdateId: NaN, bidPrices: EMPTY, bidQtys: EMPTY, askPrices: EMPTY, askQtys: EMPTY };
+
+  /**
+   * Depth row `r` with its levels as views of the table's columns (no copy): for readers of
+   * levels by index (the simulator's local book). The same scratch object every call.
+   */
+  depthLevels(t: EventTable, r: number, symbol: string): DepthLevelsView {
+    const c = t.depth;
+    const e = this.levelsEvent;
+    e.symbol = symbol;
+    e.ts = c.ts[r]!;
+    e.recvTs = c.recvTs[r]!;
+    e.isSnapshot = c.isSnapshot[r] === 1;
+    e.firstUpdateId = c.firstUpdateId[r]!;
+    e.lastUpdateId = c.lastUpdateId[r]!;
+    e.prevUpdateId = c.prevUpdateId[r]!;
+    const a = c.bidPrices.offsets[r]!;
+    const z = c.bidPrices.offsets[r + 1]!;
+    e.bidPrices = c.bidPrices.values.subarray(a, z);
+    e.bidQtys = c.bidQtys.values.subarray(c.bidQtys.offsets[r]!, c.bidQtys.offsets[r + 1]!);
+    e.askPrices = c.askPrices.values.subarray(c.askPrices.offsets[r]!, c.askPrices.offsets[r + 1]!);
+    e.askQtys = c.askQtys.values.subarray(c.askQtys.offsets[r]!, c.askQtys.offsets[r + 1]!);
+    return e;
+  }
+
 
   mark(t: EventTable, r: number, symbol: string): MarkEvent {
     const c = t.mark;

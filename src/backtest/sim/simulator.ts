@@ -42,7 +42,7 @@
  * @see https://developers.binance.com/docs/derivatives/usds-margined-futures/trade/rest-api/New-Order
  * @see https://hftbacktest.readthedocs.io/en/latest/order_fill.html (PartialFillExchange's rules)
  */
-import type { DepthEvent, MarkEvent, QuoteEvent, TradeEvent } from '../../core/events.js';
+import type { DepthLevelsView, MarkEvent, QuoteEvent, TradeEvent } from '../../core/events.js';
 import type { BookView, Fill, Liquidity, Order, OrderRequest, OrderStatus, Position } from '../types.js';
 import { applyExecution, flatPosition, reducibleQty, unrealizedPnl } from './account.js';
 import type { FeeModel } from './models/fees.js';
@@ -195,7 +195,7 @@ export class TradeSimulator {
   }
 
   /** A depth diff or snapshot for the local book. */
-  onDepth(d: DepthEvent): void {
+  onDepth(d: DepthLevelsView): void {
     const ts = d.ts;
     if (ts >= this.nextDue) this.runDue(ts);
     const v = this.venueOf(d.symbol);
@@ -554,7 +554,7 @@ export class TradeSimulator {
   }
 
   /** The touch or the local book changed: crossings fill resting orders; displayed sizes at their prices move their queues. */
-  private onTouch(v: SymbolVenue, d: DepthEvent | null): void {
+  private onTouch(v: SymbolVenue, d: DepthLevelsView | null): void {
     const bestBid = v.bestBid;
     const bestAsk = v.bestAsk;
     const list = v.walk();
@@ -614,7 +614,7 @@ export class TradeSimulator {
  * (0 removes it); for a snapshot, 0 when the price lies within the levels it lists; NaN when
  * the event says nothing of it.
  */
-function depthShows(d: DepthEvent, r: Resting): number {
+function depthShows(d: DepthLevelsView, r: Resting): number {
   const P = r.dir === 1 ? d.bidPrices : d.askPrices;
   const Q = r.dir === 1 ? d.bidQtys : d.askQtys;
   const price = r.order.price;

@@ -12,7 +12,7 @@
  *
  * @see https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/How-to-manage-a-local-order-book-correctly
  */
-import type { DepthEvent } from '../../core/events.js';
+import type { DepthLevelsView } from '../../core/events.js';
 import { LocalOrderBook, topLevels, type BookDiff, type TopLevels } from '../../microstructure/book.js';
 import type { BookView, Order, Position } from '../types.js';
 import { flatPosition } from './account.js';
@@ -157,7 +157,7 @@ export class SymbolVenue {
   }
 
   /** Apply a depth event to the local book; true when the book changed. */
-  applyDepth(d: DepthEvent): boolean {
+  applyDepth(d: DepthLevelsView): boolean {
     const book = (this.book ??= new LocalOrderBook());
     if (d.isSnapshot) {
       book.applySnapshot(d);
@@ -178,7 +178,7 @@ export class SymbolVenue {
     return false;
   }
 
-  private keep(d: DepthEvent): void {
+  private keep(d: DepthLevelsView): void {
     this.pending.push(d);
   }
 
