@@ -16,6 +16,17 @@ function fillList(out: number[], l: ListColumn, r: number): void {
   for (let j = a; j < z; j++) out[j - a] = l.values[j]!;
 }
 
+/** The fields of depth row `r` other than its levels, into `e`. */
+function depthHeader(e: DepthLevelsView, c: EventTable['depth'], r: number, symbol: string): void {
+  e.symbol = symbol;
+  e.ts = c.ts[r]!;
+  e.recvTs = c.recvTs[r]!;
+  e.isSnapshot = c.isSnapshot[r] === 1;
+  e.firstUpdateId = c.firstUpdateId[r]!;
+  e.lastUpdateId = c.lastUpdateId[r]!;
+  e.prevUpdateId = c.prevUpdateId[r]!;
+}
+
 const EMPTY: Float64Array<ArrayBufferLike> = new Float64Array(0);
 
 /** See the module comment. */
@@ -76,19 +87,14 @@ export class EventView {
   depth(t: EventTable, r: number, symbol: string): DepthEvent {
     const c = t.depth;
     const e = this.depthEvent;
-    e.symbol = symbol;
-    e.ts = c.ts[r]!;
-    e.recvTs = c.recvTs[r]!;
-    e.isSnapshot = c.isSnapshot[r] === 1;
-    e.firstUpdateId = c.firstUpdateId[r]!;
-    e.lastUpdateId = c.lastUpdateId[r]!;
-    e.prevUpdateId = c.prevUpdateId[r]!;
+    depthHeader(e, c, r, symbol);
     fillList(e.bidPrices, c.bidPrices, r);
     fillList(e.bidQtys, c.bidQtys, r);
     fillList(e.askPrices, c.askPrices, r);
     fillList(e.askQtys, c.askQtys, r);
     return e;
   }
+
   private readonly levelsEvent = { type: 'depth' as const, symbol: '', ts: NaN, recvTs: NaN, isSnapshot: false, firstUpdateId: NaN, lastUpdateId: NaN, prevUpdateId: NaN, bidPrices: EMPTY, bidQtys: EMPTY, askPrices: EMPTY, askQtys: EMPTY };
 
   /**
@@ -98,16 +104,8 @@ export class EventView {
   depthLevels(t: EventTable, r: number, symbol: string): DepthLevelsView {
     const c = t.depth;
     const e = this.levelsEvent;
-    e.symbol = symbol;
-    e.ts = c.ts[r]!;
-    e.recvTs = c.recvTs[r]!;
-    e.isSnapshot = c.isSnapshot[r] === 1;
-    e.firstUpdateId = c.firstUpdateId[r]!;
-    e.lastUpdateId = c.lastUpdateId[r]!;
-    e.prevUpdateId = c.prevUpdateId[r]!;
-    const a = c.bidPrices.offsets[r]!;
-    const z = c.bidPrices.offsets[r + 1]!;
-    e.bidPrices = c.bidPrices.values.subarray(a, z);
+    depthHeader(e, c, r, symbol);
+    e.bidPrices = c.bidPrices.values.subarray(c.bidPrices.offsets[r]!, c.bidPrices.offsets[r + 1]!);
     e.bidQtys = c.bidQtys.values.subarray(c.bidQtys.offsets[r]!, c.bidQtys.offsets[r + 1]!);
     e.askPrices = c.askPrices.values.subarray(c.askPrices.offsets[r]!, c.askPrices.offsets[r + 1]!);
     e.askQtys = c.askQtys.values.subarray(c.askQtys.offsets[r]!, c.askQtys.offsets[r + 1]!);
