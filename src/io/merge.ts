@@ -40,6 +40,8 @@ interface Entry {
   pos: number;
 }
 
+const NO_TIMES = new Float64Array(0);
+
 const KIND_RANK: Record<EventKind, number> = Object.fromEntries(EVENT_KINDS.map((k, i) => [k, i])) as Record<EventKind, number>;
 
 function key(e: Entry): number {
@@ -194,7 +196,11 @@ async function advance(e: Entry): Promise<boolean> {
   for (;;) {
     const r = await e.it!.next();
     if (r.done) {
+      // let go of the last batch (its time column is a view of it): a long merge passes many
+      // sources, and each would otherwise keep its last batch alive to the end
       e.batch = null;
+      e.ts = NO_TIMES;
+      e.it = null;
       return false;
     }
     if (r.value.numRows > 0) {

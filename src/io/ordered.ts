@@ -157,7 +157,11 @@ export async function* readOrdered(path: string, format: SourceFormat, options: 
   const stats = options.stats ?? newReadStats();
   if (format === 'dataset') {
     // the dataset's own merge, as runs of its files' batches (each Parquet batch stays one batch)
-    for await (const run of (await openDataset(path)).slice({}).runs()) {
+    const slice = (await openDataset(path)).slice({
+      ...(options.batchRows ? { batchRows: options.batchRows } : {}),
+      ...(options.onReject ? { onReject: options.onReject } : {}),
+    });
+    for await (const run of slice.runs()) {
       stats.events[run.kind] += run.to - run.from;
       yield run;
     }

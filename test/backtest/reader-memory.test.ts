@@ -11,6 +11,7 @@ import vm from 'node:vm';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { convertSources } from '../../src/io/convert.js';
 import { DataReader } from '../../src/runs/backtest-data.js';
 import { dataPath } from '../helpers/data.js';
 // @ts-expect-error a plain JavaScript module of the benchmarks, without type declarations
@@ -61,4 +62,22 @@ describe('DataReader memory', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('a dataset of many parts streams in the memory of a few: a finished part lets go of its last batch', async () => {
+    const btc = dataPath('binance-ws', 'usdm', 'btcusdt_20240808.gz');
+    const dir = mkdtempSync(join(tmpdir(), 'ofi-reader-mem-ds-'));
+    try {
+      const x4 = join(dir, 'btcusdt_x4.gz');
+      await scaleCapture(btc, x4, 4);
+      // parts of 20 s: ~17 per kind for the capture, ~70 for it four times over
+      await convertSources([btc], { out: join(dir, 'ds1'), rotateSec: 20 });
+      await convertSources([x4], { out: join(dir, 'ds4'), rotateSec: 20 });
+      const one = await streamingPeak([join(dir, 'ds1')]);
+      const four = await streamingPeak([join(dir, 'ds4')]);
+      expect(four.events).toBe(4 * one.events);
+      expect(four.peak, `peak ${four.peak} streaming x4 against ${one.peak} streaming x1`).toBeLessThan(one.peak * 1.5 + 4e6);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
