@@ -86,7 +86,8 @@ function hasTest(board: Scoreboard): boolean {
 }
 
 const fmt = (x: number | null | undefined, d = 4): string => (x === null || x === undefined || !Number.isFinite(x) ? '-' : Math.abs(x) >= 1e6 || (x !== 0 && Math.abs(x) < 1e-4) ? x.toExponential(2) : x.toFixed(d));
-const param = (v: unknown): string => (v === undefined ? '-' : typeof v === 'number' ? String(v) : String(v));
+/** A parameter's value for the table: numbers to 6 significant digits (a random draw's full value is in the files). */
+const param = (v: unknown): string => (v === undefined ? '-' : typeof v === 'number' ? String(Number(v.toPrecision(6))) : String(v));
 
 /** The scoreboard's rows as a text table, then the deflated Sharpe ratio and PBO lines. */
 export function formatScoreboard(board: Scoreboard, rows: readonly ScoreRow[]): string[] {
