@@ -77,17 +77,6 @@ async function loadLib() {
 }
 const { L, from } = await loadLib();
 
-/** The metrics hooks of the driver, into an aggregator. */
-function metricsHooks(agg) {
-  return {
-    onEquity: (ts, equity, cash, gross) => agg.onEquity(ts, equity, cash, gross),
-    onFill: (fill, mode) => agg.onFill(fill, mode),
-    onMark: (symbol, ts, mark) => agg.onMark(symbol, ts, mark),
-    onFunding: (symbol, ts, amount) => agg.onFunding(symbol, ts, amount),
-    onSignal: (r) => agg.onSignal(r.signal_type),
-  };
-}
-
 /** What a run reports: enough to tell two runs apart. */
 function digest(result, agg) {
   const m = agg.result();
@@ -222,9 +211,9 @@ if (args.child) {
   let result;
   if (mode === 'ours') {
     const reader = await L.DataReader.open([dataset], { batchRows: config.dataset.batch_rows });
-    result = await L.runBacktest({ stream: reader.chunks(), config, hooks: metricsHooks(agg) });
+    result = await L.runBacktest({ stream: reader.chunks(), config, hooks: agg.hooks() });
   } else {
-    result = await L.runBacktest({ stream: naiveChunks(dataset), config, strategy: new L.DefaultStrategy(config, { inline: true }), hooks: metricsHooks(agg) });
+    result = await L.runBacktest({ stream: naiveChunks(dataset), config, strategy: new L.DefaultStrategy(config, { inline: true }), hooks: agg.hooks() });
   }
   const run = digest(result, agg);
   const ms = performance.now() - t0;
@@ -309,7 +298,7 @@ if (!args['no-naive-big']) results.naiveBig = child('naive', big.dir);
   globalThis.gc?.();
   t0 = performance.now();
   const agg2 = new L.MetricsAggregator({ startValue: config.backtest.starting_cash });
-  const r2 = L.runBacktestSync({ stream: table, config, hooks: metricsHooks(agg2) });
+  const r2 = L.runBacktestSync({ stream: table, config, hooks: agg2.hooks() });
   const d2 = digest(r2, agg2);
   const wholeMs = performance.now() - t0;
   results.memory = {

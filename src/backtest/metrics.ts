@@ -36,6 +36,7 @@
  * @see https://vectorbt.dev/api/portfolio/base/ (Portfolio.stats: the field list this follows)
  * @see https://github.com/quantopian/empyrical/blob/master/empyrical/stats.py
  */
+import type { BacktestHooks } from './driver.js';
 import type { Fill } from './types.js';
 import { DrawdownTracker } from './metrics/drawdown.js';
 import { annualReturn, calmar, MS_PER_YEAR, omega, ReturnStats, sharpe, sortino } from './metrics/returns.js';
@@ -255,6 +256,31 @@ export class MetricsAggregator {
   }
 
   /** The headline metrics now. */
+  /**
+   * The driver's hooks feeding this aggregator as a run streams (`runBacktest({ hooks })`), only
+   * what happens at or after exchange time `from`: a validation segment whose run replays the
+   * data before it to warm up.
+   */
+  hooks(from = -Infinity): BacktestHooks {
+    return {
+      onEquity: (ts, equity, cash, gross) => {
+        if (ts >= from) this.onEquity(ts, equity, cash, gross);
+      },
+      onFill: (fill, mode) => {
+        if (fill.ts >= from) this.onFill(fill, mode);
+      },
+      onMark: (symbol, ts, mark) => {
+        if (ts >= from) this.onMark(symbol, ts, mark);
+      },
+      onFunding: (symbol, ts, amount) => {
+        if (ts >= from) this.onFunding(symbol, ts, amount);
+      },
+      onSignal: (r) => {
+        if (r.ts >= from) this.onSignal(r.signal_type);
+      },
+    };
+  }
+
   result(): BacktestMetrics {
     const open = this.openTrades();
     const t = this.total.result(open);

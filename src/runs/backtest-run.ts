@@ -105,13 +105,7 @@ export async function runBacktestJob(options: BacktestJobOptions): Promise<Backt
     stream: reader.chunks(),
     config,
     ...(options.sampleMs ? { sampleMs: options.sampleMs } : {}),
-    hooks: {
-      onEquity: (ts, equity, cash, gross) => agg.onEquity(ts, equity, cash, gross),
-      onFill: (fill, mode) => agg.onFill(fill, mode),
-      onMark: (symbol, ts, mark) => agg.onMark(symbol, ts, mark),
-      onFunding: (symbol, ts, amount) => agg.onFunding(symbol, ts, amount),
-      onSignal: (r) => agg.onSignal(r.signal_type),
-    },
+    hooks: agg.hooks(),
   });
   const metrics = agg.result();
   const layered = agg.layered();

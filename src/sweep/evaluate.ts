@@ -144,23 +144,7 @@ function runSegment(config: BacktestRunConfig, table: EventTable, features: Feat
     config,
     strategy: new DefaultStrategy(config, { tradeFrom: start }),
     sampleMs: sampleMsFor(stepMs),
-    hooks: {
-      onEquity: (ts, equity, cash, gross) => {
-        if (ts >= start) agg.onEquity(ts, equity, cash, gross);
-      },
-      onFill: (fill, mode) => {
-        if (fill.ts >= start) agg.onFill(fill, mode);
-      },
-      onMark: (symbol, ts, mark) => {
-        if (ts >= start) agg.onMark(symbol, ts, mark);
-      },
-      onFunding: (symbol, ts, amount) => {
-        if (ts >= start) agg.onFunding(symbol, ts, amount);
-      },
-      onSignal: (r) => {
-        if (r.ts >= start) agg.onSignal(r.signal_type);
-      },
-    },
+    hooks: agg.hooks(start),
   });
   return { start, end, metrics: segmentMetrics(agg.result()), equity: result.equity, startingCash, events: result.stats.events };
 }

@@ -161,13 +161,7 @@ describe('evaluatePlan', () => {
     runBacktestSync({
       stream: table,
       config,
-      hooks: {
-        onEquity: (ts, e, c, g) => agg.onEquity(ts, e, c, g),
-        onFill: (f, m) => agg.onFill(f, m),
-        onMark: (s, ts, m) => agg.onMark(s, ts, m),
-        onFunding: (s, ts, a) => agg.onFunding(s, ts, a),
-        onSignal: (x) => agg.onSignal(x.signal_type),
-      },
+      hooks: agg.hooks(),
     });
     const plain = segmentMetrics(agg.result());
     expect(plain.totalTrades).toBeGreaterThan(0);
