@@ -76,6 +76,16 @@ export class BacktestContext implements TradingContext {
     if (t.printKind === 'MARKET') this.venue(t.symbol).lastTrade = t.price;
   }
 
+  /** Whether {@link seeDepth} would use a depth event of `symbol` (a driver with nothing else to give it spares making one). */
+  wantsDepth(symbol: string): boolean {
+    return this.levels > 0 || this.venue(symbol).quoteTs === -Infinity;
+  }
+
+  /** The strategy's local books forgotten, their arrays kept for the next run (`TradeSimulator.releaseBooks`). */
+  releaseBooks(): void {
+    for (const v of this.bookList) v.releaseBook();
+  }
+
   seeDepth(d: DepthEvent): void {
     const v = this.venue(d.symbol);
     if (this.levels > 0 || v.quoteTs === -Infinity) v.applyDepth(d);

@@ -30,6 +30,7 @@
  * @see hftbacktest (feed, entry and response latency around one exchange), nautilus_trader's backtest engine.
  */
 import type { z } from 'zod';
+import { ArrayPool } from '../core/array-pool.js';
 import type { InstrumentSpec } from '../core/config/sections.js';
 import { FeaturesSection } from '../microstructure/config.js';
 import { DIVERGENCE_TYPES } from '../microstructure/divergence.js';
@@ -89,6 +90,14 @@ export interface SignalRecord {
 export interface BacktestStrategy extends Strategy {
   /** Stage-1 feature rows, each right after its event (a reused object: copy what you keep). */
   onFeatures?(row: FeatureRowInput, ctx: TradingContext): void;
+  /**
+   * Stage-1 update rows by index, with no row object: row `r` of `f`, which belongs to event
+   * `f.at[r]` of `t` (its symbol, kind, times). When present it takes the update rows
+   * `onFeatures` would get, field for field the same; bar rows (`f.bar` set) still come through
+   * `onFeatures` when the strategy has it.
+   * The faster face, for a strategy reading every row.
+   */
+  onFeatureRow?(f: FeatureTable, r: number, t: EventTable, ctx: TradingContext): void;
   /** False to be given no feature rows even with `onFeatures` (a strategy computing its own). */
   readonly wantsFeatures?: boolean;
   /** Levels per side the strategy reads from `ctx.book(symbol)` (default 20); 0 when it reads only the best bid and ask, which spares the context a depth book. */
@@ -179,13 +188,26 @@ interface Note {
   fill: Fill | null;
 }
 
-/** Stream chunks still being delivered to the strategy. */
+/**
+ * A stream chunk still being delivered to the strategy. Deliveries go in stream order (local
+ * times never go back), so what is on its way is the events from `next` to `fed`.
+ */
 interface Live {
   t: EventTable;
   f: FeatureTable | null;
+  /** Local time each event reaches the strategy, ms. */
+  local: Float64Array;
+  /** Events given to the simulator so far. */
+  fed: number;
+  /** Next event to deliver. */
+  next: number;
   /** Next feature row to deliver. */
   fr: number;
 }
+
+/** Delivery times of finished chunks, for the next chunk of their length (every element is overwritten). */
+const localTimesPool = new ArrayPool<Float64Array>((n) => new Float64Array(n), 2);
+const EMPTY_TIMES = new Float64Array(0);
 
 /** The scratch feature row handed to `onFeatures`. */
 class RowView {
@@ -289,17 +311,17 @@ export class BacktestDriver {
   private readonly hooks: BacktestHooks;
   private readonly stage: FeatureStage | null;
   private readonly wantsRows: boolean;
+  /** Update rows go by index (`onFeatureRow`). */
+  private readonly byIndex: boolean;
+  private readonly hasOnFeatures: boolean;
+  private readonly onDepth: boolean;
   private readonly view = new EventView();
   private readonly rowView = new RowView();
   private readonly curve = new Curve();
-  // deliveries: a ring of (chunk, event, local time); head and tail count up, masked into the ring
-  private qLive!: Live[];
-  private qIdx = new Int32Array(1024);
-  private qLocal = new Float64Array(1024);
-  private qMask = 1023;
-  private qHead = 0;
-  private qTail = 0;
+  /** Chunks with events still to deliver, in stream order. */
   private readonly chunks: Live[] = [];
+  /** What {@link process} runs up to (a field, so no call on the per-event path takes a number). */
+  private horizon = -Infinity;
   private readonly notes: Note[] = [];
   private noteSeq = 0;
   /** Venue times orders arrive at, ascending. */
@@ -338,7 +360,10 @@ export class BacktestDriver {
     this.feedLatency = options.feed ?? new RecordedFeedLatency();
     this.sampleMs = options.sampleMs ?? 1000;
     if (!(this.sampleMs > 0)) throw new RangeError(`sampleMs ${this.sampleMs}: expected > 0`);
-    this.wantsRows = typeof this.strategy.onFeatures === 'function' && this.strategy.wantsFeatures !== false;
+    this.wantsRows = (typeof this.strategy.onFeatures === 'function' || typeof this.strategy.onFeatureRow === 'function') && this.strategy.wantsFeatures !== false;
+    this.byIndex = typeof this.strategy.onFeatureRow === 'function';
+    this.hasOnFeatures = typeof this.strategy.onFeatures === 'function';
+    this.onDepth = typeof this.strategy.onDepth === 'function';
     this.stage = this.wantsRows ? new FeatureStage(FeaturesSection.parse(config.features ?? {})) : null;
   }
 
@@ -346,9 +371,7 @@ export class BacktestDriver {
   feed(t: EventTable, features?: FeatureTable | null): void {
     if (this.finished) throw new Error('feed after finish');
     const f = !this.wantsRows ? null : (features ?? this.stage!.run(t));
-    const live: Live = { t, f, fr: 0 };
-    // the ring's slots hold chunks, never holes (a holey array would slow every read)
-    if (this.qLive === undefined) this.qLive = new Array<Live>(this.qMask + 1).fill(live);
+    const live: Live = { t, f, local: this.localTimes(t), fed: 0, next: 0, fr: 0 };
     this.chunks.push(live);
     for (const s of t.symbols) {
       if (!this.symbolSet.has(s)) {
@@ -365,34 +388,40 @@ export class BacktestDriver {
         if (!this.started) this.start(x);
         // clock points up to x are sampled before x reaches the venue
         this.lastTs = x;
-        this.process(x);
+        this.horizon = x;
+        this.process();
       }
       const r = row[i]!;
       const symbol = t.symbols[sym[i]!]!;
-      let recv: number;
       switch (kind[i]) {
         case QUOTE:
           sim.onQuote(view.quote(t, r, symbol));
-          recv = t.quote.recvTs[r]!;
           break;
         case TRADE:
           sim.onTrade(view.trade(t, r, symbol));
-          recv = t.trade.recvTs[r]!;
           break;
         case DEPTH:
           sim.onDepth(view.depthLevels(t, r, symbol));
-          recv = t.depth.recvTs[r]!;
           break;
         default:
           sim.onMark(view.mark(t, r, symbol));
-          recv = t.mark.recvTs[r]!;
       }
+      live.fed = i + 1;
       this.events++;
-      const local = x + this.feedLatency.delay(x, recv);
-      this.enqueue(live, i, local >= this.lastLocal ? local : this.lastLocal);
     }
     // a chunk with nothing to deliver is done (an empty one)
     if (t.length === 0) this.chunks.pop();
+  }
+
+  /**
+   * After {@link finish}: the simulator's and the context's local books are forgotten and their
+   * large arrays kept for the next run in this thread (a sweep runs thousands). The result stays
+   * whole; the driver cannot be fed again. {@link runBacktest} and {@link runBacktestSync} call it.
+   */
+  release(): void {
+    if (!this.finished) throw new Error('release before finish');
+    this.sim.releaseBooks();
+    this.ctx.releaseBooks();
   }
 
   /** End of the stream: the open bars' rows, everything still on its way, the strategy's `onEnd`, a last sample. */
@@ -404,11 +433,12 @@ export class BacktestDriver {
         const tail = this.stage.flush(last.t.length - 1);
         if (tail.length > 0) last.f = concatFeatureTables(last.f, tail);
       }
-      this.process(Infinity);
+      this.horizon = Infinity;
+      this.process();
       if (this.started) {
         this.ctx.now = Math.max(this.ctx.now, this.lastLocal);
         this.strategy.onEnd?.(this.ctx);
-        this.process(Infinity);
+        this.process();
         const end = Math.max(this.lastTs, this.sim.now);
         if (this.curve.n === 0 || this.curve.ts[this.curve.n - 1]! < end) this.sample(end, 0);
       }
@@ -425,33 +455,32 @@ export class BacktestDriver {
     this.nextSample = (Math.floor(ts / this.sampleMs) + 1) * this.sampleMs;
   }
 
-  private enqueue(live: Live, i: number, local: number): void {
-    if (this.qTail - this.qHead > this.qMask) this.growQueue();
-    const k = this.qTail++ & this.qMask;
-    this.qIdx[k] = i;
-    this.qLocal[k] = local;
-    this.qLive[k] = live;
-    this.lastLocal = local;
-  }
-
-  private growQueue(): void {
-    const n = this.qTail - this.qHead;
-    const cap = (this.qMask + 1) * 2;
-    const idx = new Int32Array(cap);
-    const loc = new Float64Array(cap);
-    const live = new Array<Live>(cap).fill(this.qLive[0]!);
-    for (let j = 0; j < n; j++) {
-      const k = (this.qHead + j) & this.qMask;
-      idx[j] = this.qIdx[k]!;
-      loc[j] = this.qLocal[k]!;
-      live[j] = this.qLive[k]!;
+  /**
+   * The local time each event of `t` reaches the strategy: its exchange time plus the feed
+   * latency, never before the event ahead of it (one connection delivers in order). The feed
+   * latency depends on the stream alone, so a chunk's times are taken as it arrives.
+   */
+  private localTimes(t: EventTable): Float64Array {
+    const n = t.length;
+    const out = localTimesPool.take(n);
+    const { kind, row, ts } = t;
+    const q = t.quote.recvTs;
+    const tr = t.trade.recvTs;
+    const d = t.depth.recvTs;
+    const m = t.mark.recvTs;
+    const feed = this.feedLatency;
+    let last = this.lastLocal;
+    for (let i = 0; i < n; i++) {
+      const k = kind[i];
+      const r = row[i]!;
+      const recv = (k === QUOTE ? q : k === TRADE ? tr : k === DEPTH ? d : m)[r]!;
+      const x = ts[i]!;
+      const local = x + feed.delay(x, recv);
+      if (local >= last) last = local;
+      out[i] = last;
     }
-    this.qIdx = idx;
-    this.qLocal = loc;
-    this.qLive = live;
-    this.qMask = cap - 1;
-    this.qHead = 0;
-    this.qTail = n;
+    this.lastLocal = last;
+    return out;
   }
 
   private note(local: number, order: Order | null, fill: Fill | null): void {
@@ -471,11 +500,14 @@ export class BacktestDriver {
     a.splice(i, 0, t);
   }
 
-  /** Everything due at or before `until`, in time order (see the module comment). */
-  private process(until: number): void {
+  /** Everything due at or before {@link horizon}, in time order (see the module comment). */
+  private process(): void {
     const sim = this.sim;
+    const until = this.horizon;
+    const chunks = this.chunks;
     for (;;) {
-      const d = this.qHead < this.qTail ? this.qLocal[this.qHead & this.qMask]! : Infinity;
+      const c = chunks.length > 0 ? chunks[0]! : null;
+      const d = c !== null && c.next < c.fed ? c.local[c.next]! : Infinity;
       const n = this.notes.length > 0 ? this.notes[0]!.local : Infinity;
       const a = this.arrivals.length > 0 ? this.arrivals[0]! : Infinity;
       const s = this.nextSample <= this.lastTs ? this.nextSample : Infinity;
@@ -521,13 +553,12 @@ export class BacktestDriver {
   }
 
   private deliverEvent(): void {
-    const h = this.qHead++ & this.qMask;
-    const live = this.qLive[h]!;
-    const i = this.qIdx[h]!;
+    const live = this.chunks[0]!;
+    const i = live.next++;
     const t = live.t;
     const ctx = this.ctx;
     const st = this.strategy;
-    ctx.now = this.qLocal[h]!;
+    ctx.now = live.local[i]!;
     const r = t.row[i]!;
     const symbol = t.symbols[t.sym[i]!]!;
     switch (t.kind[i]) {
@@ -544,6 +575,8 @@ export class BacktestDriver {
         break;
       }
       case DEPTH: {
+        // a depth event no one reads is not made (its levels are the dearest view to fill)
+        if (!this.onDepth && !ctx.wantsDepth(symbol)) break;
         const e = this.view.depth(t, r, symbol);
         ctx.seeDepth(e);
         st.onDepth?.(e, ctx);
@@ -558,14 +591,26 @@ export class BacktestDriver {
     }
     const f = live.f;
     if (f !== null) {
-      while (live.fr < f.length && f.at[live.fr]! <= i) {
-        st.onFeatures!(this.rowView.fill(t, f, live.fr), ctx);
-        live.fr++;
-        this.featureRows++;
+      const at = f.at;
+      const n = f.length;
+      let fr = live.fr;
+      if (fr < n && at[fr]! <= i) {
+        const byIndex = this.byIndex && (f.bar === null || !this.hasOnFeatures);
+        do {
+          if (byIndex) st.onFeatureRow!(f, fr, t, ctx);
+          else st.onFeatures!(this.rowView.fill(t, f, fr), ctx);
+          fr++;
+          this.featureRows++;
+        } while (fr < n && at[fr]! <= i);
+        live.fr = fr;
       }
     }
     // a chunk whose last event is delivered is done
-    if (i === t.length - 1 && this.chunks[0] === live) this.chunks.shift();
+    if (live.next === t.length) {
+      this.chunks.shift();
+      localTimesPool.give(live.local);
+      live.local = EMPTY_TIMES;
+    }
   }
 
   /** An equity sample from the venue at exchange time `ts`. */
@@ -640,7 +685,9 @@ export function runBacktestSync(options: BacktestOptions & { stream: EventTable 
     if (options.features) throw new Error('runBacktest: precomputed features go with a single table');
     for (const t of options.stream) driver.feed(t);
   }
-  return driver.finish();
+  const result = driver.finish();
+  driver.release();
+  return result;
 }
 
 /**
@@ -656,5 +703,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   if (options.features) throw new Error('runBacktest: precomputed features go with a single table');
   const driver = new BacktestDriver(options);
   for await (const t of s as AsyncIterable<EventTable>) driver.feed(t);
-  return driver.finish();
+  const result = driver.finish();
+  driver.release();
+  return result;
 }

@@ -8,5 +8,6 @@ export * from './time.js';
 export * from './spans.js';
 export * from './schema.js';
 export * from './batch.js';
+export * from './array-pool.js';
 export * as wire from './wire.js';
 export * from './config/index.js';

@@ -25,6 +25,7 @@
  * window; otherwise it is in the sorted store. Every path (a diff, a snapshot, a rebuild when the
  * window or the grid changes) places levels by this one rule, so a later change finds its level.
  */
+import { ArrayPool } from '../core/array-pool.js';
 import { SortedLevels } from './book-sparse.js';
 import type { PriceGrid } from './price-grid.js';
 
@@ -37,6 +38,14 @@ export const MIN_WINDOW = 4096;
  * standing far-off levels in the sorted store.
  */
 export const MAX_WINDOW = 2 ** 18;
+/**
+ * Ladders of grown and released sides, for the next side that needs one of their size (a sweep
+ * builds new books run after run). Every array here is zero: a side is emptied before its arrays
+ * go back.
+ */
+const ladderSlots = new ArrayPool<Float64Array>((n) => new Float64Array(n));
+const ladderBits = new ArrayPool<Int32Array>((n) => new Int32Array(n));
+
 /** Grid indices beyond this are not trusted to be exact (products must stay below 2^53). */
 const MAX_KEY = 2 ** 50;
 
@@ -75,8 +84,8 @@ export class LadderSide {
     private readonly keeper: GridKeeper,
   ) {
     this.W = Math.min(MIN_WINDOW, maxW);
-    this.q = new Float64Array(this.W);
-    this.bits = new Int32Array(this.W >> 5);
+    this.q = ladderSlots.take(this.W);
+    this.bits = ladderBits.take(this.W >> 5);
     this.ov = new SortedLevels(sparseCapacity, dir);
     this.syncGrid();
   }
@@ -377,11 +386,20 @@ export class LadderSide {
     this.refill(m);
   }
 
+  /** A window of `W` slots (the side is empty: every caller clears it first, so the old arrays go back zero). */
   private resize(W: number): void {
     if (W === this.W) return;
+    ladderSlots.give(this.q);
+    ladderBits.give(this.bits);
     this.W = W;
-    this.q = new Float64Array(W);
-    this.bits = new Int32Array(W >> 5);
+    this.q = ladderSlots.take(W);
+    this.bits = ladderBits.take(W >> 5);
+  }
+
+  /** Empty the side and shrink it to the initial window, its ladder given back for another side. */
+  release(): void {
+    this.clear();
+    this.resize(Math.min(MIN_WINDOW, this.maxW));
   }
 
   /** All levels into the scratch arrays, ascending `price · dir` (ladder and sorted store merged); returns their number. */

@@ -222,6 +222,17 @@ export class LocalOrderBook implements GridKeeper {
     this.lastUpdateId = NaN;
     Object.assign(this.stats, { snapshots: 0, applied: 0, stale: 0, gaps: 0, unsynced: 0 });
   }
+
+  /**
+   * {@link reset}, with each side's ladder shrunk to its first size and the large arrays kept for
+   * the next book made in this thread: what a finished backtest does with its books, so a sweep's
+   * next run does not allocate them again.
+   */
+  release(): void {
+    this.reset();
+    this.bids.release();
+    this.asks.release();
+  }
 }
 
 /** Preallocated top-k arrays for {@link LocalOrderBook.topK}. */

@@ -70,16 +70,21 @@ export class EwmaVolatility {
 
   /** Feed a mid at exchange time `ts` (ms). Returns the annualised volatility, `null` while warming up. */
   update(ts: number, mid: number): number | null {
+    this.observe(ts, mid);
+    return this.value;
+  }
+
+  /** {@link update} without reading the volatility back: for a caller feeding every quote and reading the value now and then. */
+  observe(ts: number, mid: number): void {
     if (!(mid > 0) || !Number.isFinite(mid) || !Number.isFinite(ts)) {
       this.skipped++;
-      return this.value;
+      return;
     }
     if (ts < this.lastTs) ts = this.lastTs;
     this.lastTs = ts;
     if (this.next !== this.next) this.next = Math.ceil(ts / this.stepMs) * this.stepMs;
     else if (ts > this.next) this.close(ts);
     this.mid = mid;
-    return this.value;
   }
 
   /** Move the clock to `ts` without a new mid, closing every clock point before it (a timer in a quiet market). */

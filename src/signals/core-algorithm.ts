@@ -42,7 +42,7 @@
  * sink.signals[0]; // { seq: 0, ts_ms: …, symbol: 'BTCUSDT', signal_type: 'buy', … }
  */
 import type { PrintKind } from '../core/events.js';
-import type { DivergenceType } from '../microstructure/divergence.js';
+import { DIVERGENCE_TYPES, type DivergenceType } from '../microstructure/divergence.js';
 import type { FeatureRow } from '../microstructure/feature-columns.js';
 import { FeatureSet, type FeatureQuote, type FeatureSetOptions, type FeatureTrade } from '../microstructure/feature-set.js';
 import { fingerprint } from '../microstructure/fingerprint.js';
@@ -194,6 +194,32 @@ interface RowScratch {
   fp: string;
 }
 
+/**
+ * The columns of stage-1 update rows {@link CoreAlgorithm.updateRowAt} reads, row by index (a
+ * backtest's `FeatureTable` is one): the fused fields of each row, `side` +1/−1/0, `divType` an
+ * index in `DIVERGENCE_TYPES` (−1 for none), `fp` the fusion's fingerprint.
+ */
+export interface FeatureRowColumns {
+  mid: Float64Array;
+  spread: Float64Array;
+  z_ofi: Float64Array;
+  z_cvd: Float64Array;
+  score: Float64Array;
+  side: Int8Array;
+  consistency: Float64Array;
+  divType: Int8Array;
+  divStrength: Float64Array;
+  fp: string;
+}
+
+/** What one event tells the lag and mode clocks (a scratch object: numbers stay unboxed on the hot path). */
+interface ClockInput {
+  ts: number;
+  recvTs: number;
+  bidPrice: number;
+  askPrice: number;
+}
+
 const num = (v: MaybeNumber): number => (typeof v === 'number' ? v : NaN);
 const SIDES: Record<number, FusionSide> = { 1: 'buy', [-1]: 'sell', 0: 'neutral' };
 
@@ -243,6 +269,7 @@ export class CoreAlgorithm {
   private seq = 0;
   private readonly r: RowScratch = { ts: NaN, kind: 0, quotes: 0, trades: 0, mid: NaN, spread: NaN, z_ofi: NaN, z_cvd: NaN, score: NaN, side: 0, consistency: NaN, divType: null, divStrength: NaN, fp: '' };
   private readonly modeEvent = { type: 'quote', ts: 0, bidPrice: NaN, askPrice: NaN };
+  private readonly ck: ClockInput = { ts: NaN, recvTs: NaN, bidPrice: NaN, askPrice: NaN };
 
   constructor(
     options: CoreAlgorithmOptions,
@@ -348,6 +375,51 @@ export class CoreAlgorithm {
     this.judge(st);
   }
 
+  /**
+   * Update row `row` of stage-1 feature columns (no row object): the same as
+   * {@link updateFeatures} with that row. The row's event is given by its columns too: its
+   * exchange time `ts[tsAt]`, receive time `recvTs[recvAt]` and whether it was a trade (else a
+   * quote). Everything is read by index, so no number is boxed on the way: the face for a
+   * backtest feeding every row.
+   */
+  updateRowAt(symbol: string, trade: boolean, f: FeatureRowColumns, row: number, ts: Float64Array, tsAt: number, recvTs: Float64Array, recvAt: number): void {
+    const st = this.stateOf(symbol);
+    if (!st) return;
+    const r = this.r;
+    const t = ts[tsAt]!;
+    const mid = f.mid[row]!;
+    const spread = f.spread[row]!;
+    const dt = f.divType[row]!;
+    r.kind = trade ? TRADE : QUOTE;
+    r.ts = t;
+    r.quotes = trade ? 0 : 1;
+    r.trades = trade ? 1 : 0;
+    r.mid = mid;
+    r.spread = spread;
+    r.z_ofi = f.z_ofi[row]!;
+    r.z_cvd = f.z_cvd[row]!;
+    r.score = f.score[row]!;
+    r.side = f.side[row]!;
+    r.consistency = f.consistency[row]!;
+    r.divType = dt < 0 ? null : DIVERGENCE_TYPES[dt]!;
+    r.divStrength = f.divStrength[row]!;
+    r.fp = f.fp;
+    const k = this.ck;
+    k.ts = t;
+    k.recvTs = recvTs[recvAt]!;
+    if (st.mode) {
+      const half = spread / 2;
+      k.bidPrice = mid - half;
+      k.askPrice = mid + half;
+      this.tick(st, trade ? 'trade' : 'quote');
+    } else {
+      k.bidPrice = NaN;
+      k.askPrice = NaN;
+      this.tick(st, 'row');
+    }
+    this.judge(st);
+  }
+
   /** End of input: close each symbol's open bar (bar features only). */
   flush(): void {
     for (const st of this.states.values()) st.features?.flush();
@@ -381,6 +453,19 @@ export class CoreAlgorithm {
 
   /** Lag baseline and strategy mode, per event. */
   private clock(st: SymbolState, type: string, ts: number, recvTs: number, bidPrice: number, askPrice: number): void {
+    const k = this.ck;
+    k.ts = ts;
+    k.recvTs = recvTs;
+    k.bidPrice = bidPrice;
+    k.askPrice = askPrice;
+    this.tick(st, type);
+  }
+
+  /** {@link clock} on the event in `this.ck`. */
+  private tick(st: SymbolState, type: string): void {
+    const k = this.ck;
+    const ts = k.ts;
+    const recvTs = k.recvTs;
     if (this.lagOn && recvTs === recvTs && ts === ts) {
       const d = recvTs - ts;
       st.lagMin.add(ts, d);
@@ -390,8 +475,8 @@ export class CoreAlgorithm {
       const e = this.modeEvent;
       e.type = type;
       e.ts = ts;
-      e.bidPrice = bidPrice;
-      e.askPrice = askPrice;
+      e.bidPrice = k.bidPrice;
+      e.askPrice = k.askPrice;
       st.mode.update(e);
     }
   }

@@ -88,19 +88,20 @@ describe('price grid', () => {
   });
 });
 
+const snap = (bids: [number, number][], asks: [number, number][], id = 100): BookSnapshot => ({
+  lastUpdateId: id,
+  bidPrices: bids.map((x) => x[0]),
+  bidQtys: bids.map((x) => x[1]),
+  askPrices: asks.map((x) => x[0]),
+  askQtys: asks.map((x) => x[1]),
+});
+const diff = (id: number, bids: [number, number][], asks: [number, number][]): BookDiff => ({
+  ...snap(bids, asks, id),
+  firstUpdateId: id,
+  prevUpdateId: id - 1,
+});
+
 describe('ladder book equals a Map-based book', () => {
-  const snap = (bids: [number, number][], asks: [number, number][], id = 100): BookSnapshot => ({
-    lastUpdateId: id,
-    bidPrices: bids.map((x) => x[0]),
-    bidQtys: bids.map((x) => x[1]),
-    askPrices: asks.map((x) => x[0]),
-    askQtys: asks.map((x) => x[1]),
-  });
-  const diff = (id: number, bids: [number, number][], asks: [number, number][]): BookDiff => ({
-    ...snap(bids, asks, id),
-    firstUpdateId: id,
-    prevUpdateId: id - 1,
-  });
 
   it('far-off levels (Binance 1000.00 bids, asks at ten times the price) sit in the sparse store, in order', () => {
     const book = new LocalOrderBook({ maxWindow: 1024 });
@@ -188,7 +189,7 @@ describe('ladder book equals a Map-based book', () => {
     emptyBest: fc.boolean(),
   });
 
-  it('after random snapshots and diffs: near, far, drifting, off-grid, best levels emptied', () => {
+  it('after random snapshots and diffs: near, far, drifting, off-grid, best levels emptied (each book released for the next)', () => {
     fc.assert(
       fc.property(
         tickArb,
@@ -243,6 +244,9 @@ describe('ladder book equals a Map-based book', () => {
             }
             expectSame(book, ref, `step ${i} (${st.kind})`);
           }
+          // its ladders go to the next case's book, which must not see a level of this one
+          book.release();
+          expect(book.depth).toEqual({ bids: 0, asks: 0 });
         },
       ),
       { numRuns: 300 },
@@ -250,10 +254,29 @@ describe('ladder book equals a Map-based book', () => {
   });
 });
 
+describe('released books', () => {
+  it('a grown ladder given back is clean for the next book that grows to its size', () => {
+    const grow = (book: LocalOrderBook, at: number): void => {
+      book.applySnapshot(snap([[at, 1]], [[at + 1, 2]], 11));
+      // 5,000 ticks from the touch: the 4,096-tick window doubles
+      expect(book.applyDiff(diff(11, [[at - 1, 3]], [[at + 5_001, 4]]))).toBe('applied');
+      expect(book.layout.asks.window).toBe(8192);
+    };
+    const first = new LocalOrderBook({ tickSize: 1 });
+    grow(first, 10_000);
+    first.release();
+    expect([first.synced, first.depth, first.layout.asks.window]).toEqual([false, { bids: 0, asks: 0 }, 4096]);
+    for (const book of [new LocalOrderBook({ tickSize: 1 }), first]) {
+      grow(book, 20_000);
+      expect(top(book, 5)).toEqual({ bids: [[20_000, 1], [19_999, 3]], asks: [[20_001, 2], [25_001, 4]] });
+      book.release();
+    }
+  });
+});
+
 describe('ladder book on the real captures', () => {
   /** Replay a capture's depth from its snapshot into the ladder book and a Map book; the best after every diff and the whole book every 500 diffs must agree. */
-  function replay(file: string): { applied: number; sparse: number } {
-    const book = new LocalOrderBook();
+  function replay(file: string, book = new LocalOrderBook()): { applied: number; sparse: number } {
     const ref = new MapBook();
     const pending: DepthMessage[] = [];
     let applied = 0;
@@ -292,6 +315,19 @@ describe('ladder book on the real captures', () => {
       const r = replay(file);
       expect(r.applied, file).toBeGreaterThan(diffs);
       expect(r.sparse, `${file}: far-off levels only in the sparse store`).toBeLessThan(1000);
+    }
+  });
+
+  it('released books hand their ladders on: BTCUSDT and ETHUSDT replayed in turn, new books and a released one, each the same as the Map book', () => {
+    const released = new LocalOrderBook();
+    for (const file of ['binance-ws/usdm/btcusdt_20240808.gz', 'binance-ws/usdm/ethusdt_20240808.gz', 'binance-ws/usdm/btcusdt_20240808.gz']) {
+      // a new book (taking the arrays the previous one gave back) and the same released book again
+      for (const book of [new LocalOrderBook(), released]) {
+        expect(replay(file, book).applied, file).toBeGreaterThan(6000);
+        expect(book.layout.bids.window, `${file}: the ladder grew`).toBeGreaterThan(4096);
+        book.release();
+        expect([book.synced, book.depth, book.layout.bids, book.layout.asks]).toEqual([false, { bids: 0, asks: 0 }, { window: 4096, ladder: 0, sparse: 0 }, { window: 4096, ladder: 0, sparse: 0 }]);
+      }
     }
   });
 });

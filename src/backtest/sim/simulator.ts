@@ -349,6 +349,15 @@ export class TradeSimulator {
     return this.clock;
   }
 
+  /**
+   * The run is over: each symbol's local order book is forgotten and its large arrays kept for
+   * the next simulator in this thread (a sweep's next run). Orders, fills, positions and cash
+   * stay readable; the books start empty again.
+   */
+  releaseBooks(): void {
+    for (const v of this.venueList) v.releaseBook();
+  }
+
   // ---- the venue ---------------------------------------------------------------------------
 
   private venueOf(symbol: string): SymbolVenue | null {

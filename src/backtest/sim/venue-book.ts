@@ -178,6 +178,13 @@ export class SymbolVenue {
     return false;
   }
 
+  /** Forget the local book, its large arrays kept for the next book in this thread (`LocalOrderBook.release`). */
+  releaseBook(): void {
+    this.book?.release();
+    this.book = null;
+    this.depthTs = -Infinity;
+  }
+
   private keep(d: DepthLevelsView): void {
     this.pending.push(d);
   }

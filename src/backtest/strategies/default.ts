@@ -40,7 +40,10 @@ import { EwmaVolatility } from '../../risk/volatility.js';
 import { CoreAlgorithm, type ModeSource, type ModeTracker } from '../../signals/core-algorithm.js';
 import type { FeatureRowInput } from '../../signals/feature-input.js';
 import type { Signal } from '../../signals/types.js';
+import { TRADE } from '../data/columns.js';
+import type { EventTable } from '../data/event-table.js';
 import type { BacktestRunConfig, BacktestStrategy, SignalRecord } from '../driver.js';
+import type { FeatureTable } from '../features-stage.js';
 import { StrategySection, type StrategyConfig } from '../strategy-config.js';
 import type { Fill, Order, OrderRequest, TradingContext } from '../types.js';
 
@@ -170,7 +173,7 @@ export class DefaultStrategy implements BacktestStrategy {
     const moved = mid !== st.mid;
     if (moved) {
       st.mid = mid;
-      st.vol.update(q.ts, mid);
+      st.vol.observe(q.ts, mid);
     }
     if (!this.wantsFeatures) this.algo.quote(q.symbol, q.ts, q.recvTs, q.bidPrice, q.bidQty, q.askPrice, q.askQty, q.updateId);
     if (st.qty !== 0) {
@@ -194,6 +197,13 @@ export class DefaultStrategy implements BacktestStrategy {
 
   onFeatures(row: FeatureRowInput): void {
     this.algo.updateFeatures(row);
+  }
+
+  /** An update row of a stage-1 table, by index: the same row `onFeatures` would get, without the object. */
+  onFeatureRow(f: FeatureTable, r: number, t: EventTable): void {
+    const i = f.at[r]!;
+    const trade = t.kind[i] === TRADE;
+    this.algo.updateRowAt(t.symbols[t.sym[i]!]!, trade, f, r, t.ts, i, trade ? t.trade.recvTs : t.quote.recvTs, t.row[i]!);
   }
 
   onFill(fill: Fill, ctx: TradingContext): void {
