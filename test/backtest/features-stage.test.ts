@@ -13,6 +13,11 @@ import { readSource } from '../../src/io/detect.js';
 import { eventTableFromTables, type EventTable } from '../../src/backtest/data-reader.js';
 import { computeFeatureTable, FeatureStage, type FeatureTable } from '../../src/backtest/features-stage.js';
 import { DataReader } from '../../src/runs/backtest-data.js';
+import { TRADE } from '../../src/backtest/data/columns.js';
+import { DIVERGENCE_TYPES } from '../../src/microstructure/divergence.js';
+import { StrategyModeManager } from '../../src/risk/strategy-mode.js';
+import { CoreAlgorithm } from '../../src/signals/core-algorithm.js';
+import { MemorySink } from '../../src/signals/types.js';
 import { dataPath } from '../helpers/data.js';
 
 const BTC = dataPath('binance-ws', 'usdm', 'btcusdt_20240808.gz');
@@ -132,5 +137,52 @@ describe('FeatureStage on random streams', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('the signal layer fed stage-1 rows by index', () => {
+  it('CoreAlgorithm.updateRowAt gives the signals and counts updateFeatures gives for the same rows (real captures, with a mode tracker and without)', async () => {
+    const events = eventTableFromTables([await tablesOf(BTC), await tablesOf(ETH)]);
+    const f = computeFeatureTable(events);
+    // low thresholds and a short cooldown: many signals, gated and not
+    const signal = { buy_threshold: 0.8, sell_threshold: 0.8, cooldown_sec: 1, max_lag_ms: 50, warmup_sec: 5 };
+    for (const withModes of [false, true]) {
+      const make = () => {
+        const sink = new MemorySink();
+        const modes = withModes ? { create: () => new StrategyModeManager({ window_sec: 30, step_sec: 5 }) } : undefined;
+        return { sink, algo: new CoreAlgorithm({ runId: 'rows', signal, modes }, sink) };
+      };
+      const byRow = make();
+      const byIndex = make();
+      for (let r = 0; r < f.length; r++) {
+        const i = f.at[r]!;
+        const trade = events.kind[i] === TRADE;
+        const symbol = events.symbols[events.sym[i]!]!;
+        const recv = (trade ? events.trade.recvTs : events.quote.recvTs)[events.row[i]!]!;
+        const dt = f.divType[r]!;
+        // the row object written out field by field, as `ofi-backtest features` rows read back
+        byRow.algo.updateFeatures({
+          symbol,
+          ts: events.ts[i]!,
+          kind: trade ? 'trade' : 'quote',
+          recv_ts: recv,
+          mid: f.mid[r]!,
+          spread: f.spread[r]!,
+          z_ofi: f.z_ofi[r]!,
+          z_cvd: f.z_cvd[r]!,
+          score: f.score[r]!,
+          side: f.side[r]!,
+          consistency: f.consistency[r]!,
+          div_type: dt < 0 ? null : DIVERGENCE_TYPES[dt]!,
+          div_strength: f.divStrength[r]!,
+          fp: f.fp,
+        });
+        byIndex.algo.updateRowAt(symbol, trade, f, r, events.ts, i, trade ? events.trade.recvTs : events.quote.recvTs, events.row[i]!);
+      }
+      expect(byRow.sink.signals.length, 'signals to compare').toBeGreaterThan(100);
+      expect(byRow.sink.signals.filter((s) => s.gating_blocked).length, 'gated signals among them').toBeGreaterThan(0);
+      expect(JSON.stringify(byIndex.sink.signals)).toBe(JSON.stringify(byRow.sink.signals));
+      expect(byIndex.algo.stats).toEqual(byRow.algo.stats);
+    }
   });
 });
