@@ -556,61 +556,76 @@ export class BacktestDriver {
     const live = this.chunks[0]!;
     const i = live.next++;
     const t = live.t;
-    const ctx = this.ctx;
-    const st = this.strategy;
-    ctx.now = live.local[i]!;
-    const r = t.row[i]!;
-    const symbol = t.symbols[t.sym[i]!]!;
+    this.ctx.now = live.local[i]!;
+    // one method per kind: each is compiled with its own inlining budget, so the strategy's
+    // callbacks inline into it and no number is boxed on the way
     switch (t.kind[i]) {
-      case QUOTE: {
-        const e = this.view.quote(t, r, symbol);
-        ctx.seeQuote(e);
-        st.onQuote?.(e, ctx);
+      case QUOTE:
+        this.deliverQuote(t, i);
         break;
-      }
-      case TRADE: {
-        const e = this.view.trade(t, r, symbol);
-        ctx.seeTrade(e);
-        st.onTrade?.(e, ctx);
+      case TRADE:
+        this.deliverTrade(t, i);
         break;
-      }
-      case DEPTH: {
-        // a depth event no one reads is not made (its levels are the dearest view to fill)
-        if (!this.onDepth && !ctx.wantsDepth(symbol)) break;
-        const e = this.view.depth(t, r, symbol);
-        ctx.seeDepth(e);
-        st.onDepth?.(e, ctx);
+      case DEPTH:
+        this.deliverDepth(t, i);
         break;
-      }
-      case MARK: {
-        const e = this.view.mark(t, r, symbol);
-        ctx.seeMark(e);
-        st.onMark?.(e, ctx);
+      case MARK:
+        this.deliverMark(t, i);
         break;
-      }
     }
     const f = live.f;
-    if (f !== null) {
-      const at = f.at;
-      const n = f.length;
-      let fr = live.fr;
-      if (fr < n && at[fr]! <= i) {
-        const byIndex = this.byIndex && (f.bar === null || !this.hasOnFeatures);
-        do {
-          if (byIndex) st.onFeatureRow!(f, fr, t, ctx);
-          else st.onFeatures!(this.rowView.fill(t, f, fr), ctx);
-          fr++;
-          this.featureRows++;
-        } while (fr < n && at[fr]! <= i);
-        live.fr = fr;
-      }
-    }
+    if (f !== null && live.fr < f.length && f.at[live.fr]! <= i) this.deliverRows(live, f, i);
     // a chunk whose last event is delivered is done
     if (live.next === t.length) {
       this.chunks.shift();
       localTimesPool.give(live.local);
       live.local = EMPTY_TIMES;
     }
+  }
+
+  private deliverQuote(t: EventTable, i: number): void {
+    const e = this.view.quote(t, t.row[i]!, t.symbols[t.sym[i]!]!);
+    this.ctx.seeQuote(e);
+    this.strategy.onQuote?.(e, this.ctx);
+  }
+
+  private deliverTrade(t: EventTable, i: number): void {
+    const e = this.view.trade(t, t.row[i]!, t.symbols[t.sym[i]!]!);
+    this.ctx.seeTrade(e);
+    this.strategy.onTrade?.(e, this.ctx);
+  }
+
+  private deliverDepth(t: EventTable, i: number): void {
+    const symbol = t.symbols[t.sym[i]!]!;
+    // a depth event no one reads is not made (its levels are the dearest view to fill)
+    if (!this.onDepth && !this.ctx.wantsDepth(symbol)) return;
+    const e = this.view.depth(t, t.row[i]!, symbol);
+    this.ctx.seeDepth(e);
+    this.strategy.onDepth?.(e, this.ctx);
+  }
+
+  private deliverMark(t: EventTable, i: number): void {
+    const e = this.view.mark(t, t.row[i]!, t.symbols[t.sym[i]!]!);
+    this.ctx.seeMark(e);
+    this.strategy.onMark?.(e, this.ctx);
+  }
+
+  /** The feature rows that belong right after event `i`. */
+  private deliverRows(live: Live, f: FeatureTable, i: number): void {
+    const st = this.strategy;
+    const ctx = this.ctx;
+    const t = live.t;
+    const at = f.at;
+    const n = f.length;
+    let fr = live.fr;
+    const byIndex = this.byIndex && (f.bar === null || !this.hasOnFeatures);
+    do {
+      if (byIndex) st.onFeatureRow!(f, fr, t, ctx);
+      else st.onFeatures!(this.rowView.fill(t, f, fr), ctx);
+      fr++;
+      this.featureRows++;
+    } while (fr < n && at[fr]! <= i);
+    live.fr = fr;
   }
 
   /** An equity sample from the venue at exchange time `ts`. */

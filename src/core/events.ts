@@ -82,16 +82,26 @@ export interface DepthEvent extends EventBase {
 }
 
 /**
- * A depth event whose level lists may be views of columns (`Float64Array.subarray`): what a
- * reader of levels by index and length (a local order book, the simulator) takes, so a columnar
- * stream hands its levels over without copying them into arrays. A {@link DepthEvent} is one.
+ * A depth event whose level lists may be whole columns of a columnar stream: what a reader of
+ * levels by index (a local order book, the simulator) takes, so a columnar stream hands its
+ * levels over without copying them or making a view per event. With the ranges given, the
+ * event's bids are `bidPrices[bidFrom..bidTo)` (and `bidQtys` alike), its asks
+ * `askPrices[askFrom..askTo)`; without them, the whole arrays. A {@link DepthEvent} is one.
  */
-export type DepthLevelsView = Omit<DepthEvent, 'bidPrices' | 'bidQtys' | 'askPrices' | 'askQtys'> & {
+export type DepthLevelsView = Omit<DepthEvent, 'bidPrices' | 'bidQtys' | 'askPrices' | 'askQtys'> & LevelRanges & {
   readonly bidPrices: ArrayLike<number>;
   readonly bidQtys: ArrayLike<number>;
   readonly askPrices: ArrayLike<number>;
   readonly askQtys: ArrayLike<number>;
 };
+
+/** Where an event's levels lie in level arrays holding more than its own (see {@link DepthLevelsView}); each absent bound is the array's start or end. */
+export interface LevelRanges {
+  readonly bidFrom?: number;
+  readonly bidTo?: number;
+  readonly askFrom?: number;
+  readonly askTo?: number;
+}
 
 /** Mark price, index price and funding (Binance `markPriceUpdate`). */
 export interface MarkEvent extends EventBase {

@@ -112,7 +112,7 @@ export class LadderSide {
    * mispredicted branch costs more than the whole update. Only a change at or above the best
    * branches (a few % of changes).
    */
-  apply(prices: ArrayLike<number>, qtys: ArrayLike<number>): void {
+  apply(prices: ArrayLike<number>, qtys: ArrayLike<number>, from = 0, to = prices.length): void {
     let scale = this.scale;
     let base = this.base;
     let W = this.W;
@@ -122,7 +122,7 @@ export class LadderSide {
     let bits = this.bits;
     let top = this.top;
     let count = this.count;
-    for (let i = 0; i < prices.length; i++) {
+    for (let i = from; i < to; i++) {
       const price = prices[i]!;
       const qty = qtys[i]!;
       const key = Math.round(price * scale);
@@ -344,12 +344,12 @@ export class LadderSide {
    * span first, so no level moves it; levels are read from the far end (a snapshot lists the best
    * first), so those kept in the sorted store append.
    */
-  load(prices: ArrayLike<number>, qtys: ArrayLike<number>): void {
+  load(prices: ArrayLike<number>, qtys: ArrayLike<number>, from = 0, to = prices.length): void {
     this.clear();
     this.syncGrid();
     let hi = -Infinity;
     let lo = Infinity;
-    for (let i = 0; i < prices.length; i++) {
+    for (let i = from; i < to; i++) {
       const p = prices[i]!;
       if (qtys[i] === 0 || !this.onGrid(p)) continue;
       const key = Math.round(p * this.scale);
@@ -363,7 +363,7 @@ export class LadderSide {
       this.base = hi + (W >> 2) - W;
     }
     this.busy = true;
-    for (let i = prices.length - 1; i >= 0; i--) this.place(prices[i]!, qtys[i]!);
+    for (let i = to - 1; i >= from; i--) this.place(prices[i]!, qtys[i]!);
     this.busy = false;
   }
 

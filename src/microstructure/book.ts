@@ -29,6 +29,7 @@
  * @see https://developers.binance.com/docs/binance-spot-api-docs/web-socket-streams#how-to-manage-a-local-order-book-correctly
  */
 
+import type { LevelRanges } from '../core/events.js';
 import { LadderSide, MAX_WINDOW, type GridKeeper } from './book-ladder.js';
 import { PriceGrid } from './price-grid.js';
 
@@ -36,8 +37,9 @@ import { PriceGrid } from './price-grid.js';
 export type BookDiffResult = 'applied' | 'stale' | 'gap' | 'unsynced';
 
 /** A full book: a REST snapshot or a `DepthEvent` with `isSnapshot`; levels in any order. */
-export interface BookSnapshot {
+export interface BookSnapshot extends LevelRanges {
   lastUpdateId: number;
+  /** Levels best first; with `bidFrom`/`bidTo` (`askFrom`/`askTo`) only that range of the arrays is the event's ({@link LevelRanges}). */
   bidPrices: ArrayLike<number>;
   bidQtys: ArrayLike<number>;
   askPrices: ArrayLike<number>;
@@ -123,12 +125,16 @@ export class LocalOrderBook implements GridKeeper {
   /** Replace the book with a snapshot; diffs are then checked against its `lastUpdateId`. */
   applySnapshot(s: BookSnapshot): void {
     const g = this.grid;
+    const b0 = s.bidFrom ?? 0;
+    const b1 = s.bidTo ?? s.bidPrices.length;
+    const a0 = s.askFrom ?? 0;
+    const a1 = s.askTo ?? s.askPrices.length;
     if (!g.fixed) {
-      for (let i = 0; i < s.bidPrices.length; i++) g.admit(s.bidPrices[i]!);
-      for (let i = 0; i < s.askPrices.length; i++) g.admit(s.askPrices[i]!);
+      for (let i = b0; i < b1; i++) g.admit(s.bidPrices[i]!);
+      for (let i = a0; i < a1; i++) g.admit(s.askPrices[i]!);
     }
-    this.bids.load(s.bidPrices, s.bidQtys);
-    this.asks.load(s.askPrices, s.askQtys);
+    this.bids.load(s.bidPrices, s.bidQtys, b0, b1);
+    this.asks.load(s.askPrices, s.askQtys, a0, a1);
     this.lastUpdateId = s.lastUpdateId;
     this.synced = true;
     this.firstPending = true;
@@ -159,8 +165,8 @@ export class LocalOrderBook implements GridKeeper {
       }
       if (futures ? d.prevUpdateId !== last : U > last + 1) return this.gap();
     }
-    this.bids.apply(d.bidPrices, d.bidQtys);
-    this.asks.apply(d.askPrices, d.askQtys);
+    this.bids.apply(d.bidPrices, d.bidQtys, d.bidFrom ?? 0, d.bidTo ?? d.bidPrices.length);
+    this.asks.apply(d.askPrices, d.askQtys, d.askFrom ?? 0, d.askTo ?? d.askPrices.length);
     this.lastUpdateId = u;
     this.stats.applied++;
     return 'applied';

@@ -177,21 +177,25 @@ class SymbolState {
 }
 
 /** The row being judged (scratch, reused). */
-interface RowScratch {
-  ts: number;
-  kind: number;
-  quotes: number;
-  trades: number;
-  mid: number;
-  spread: number;
-  z_ofi: number;
-  z_cvd: number;
-  score: number;
-  side: number;
-  consistency: number;
-  divType: string | null;
-  divStrength: number;
-  fp: string;
+// The scratch objects of the per-row path are class instances, not object literals: a literal
+// shares its hidden class with other literals of the same keys, and one of those holding a
+// non-number would make V8 box every number written here (an allocation per row).
+
+class RowScratch {
+  ts = NaN;
+  kind = 0;
+  quotes = 0;
+  trades = 0;
+  mid = NaN;
+  spread = NaN;
+  z_ofi = NaN;
+  z_cvd = NaN;
+  score = NaN;
+  side = 0;
+  consistency = NaN;
+  divType: string | null = null;
+  divStrength = NaN;
+  fp = '';
 }
 
 /**
@@ -213,11 +217,19 @@ export interface FeatureRowColumns {
 }
 
 /** What one event tells the lag and mode clocks (a scratch object: numbers stay unboxed on the hot path). */
-interface ClockInput {
-  ts: number;
-  recvTs: number;
-  bidPrice: number;
-  askPrice: number;
+class ClockInput {
+  ts = NaN;
+  recvTs = NaN;
+  bidPrice = NaN;
+  askPrice = NaN;
+}
+
+/** The event a mode tracker is fed (a scratch object). */
+class ModeScratch {
+  type = 'quote';
+  ts = 0;
+  bidPrice = NaN;
+  askPrice = NaN;
 }
 
 const num = (v: MaybeNumber): number => (typeof v === 'number' ? v : NaN);
@@ -267,9 +279,9 @@ export class CoreAlgorithm {
   private lastName = '';
   private last: SymbolState | null = null;
   private seq = 0;
-  private readonly r: RowScratch = { ts: NaN, kind: 0, quotes: 0, trades: 0, mid: NaN, spread: NaN, z_ofi: NaN, z_cvd: NaN, score: NaN, side: 0, consistency: NaN, divType: null, divStrength: NaN, fp: '' };
-  private readonly modeEvent = { type: 'quote', ts: 0, bidPrice: NaN, askPrice: NaN };
-  private readonly ck: ClockInput = { ts: NaN, recvTs: NaN, bidPrice: NaN, askPrice: NaN };
+  private readonly r = new RowScratch();
+  private readonly modeEvent = new ModeScratch();
+  private readonly ck = new ClockInput();
 
   constructor(
     options: CoreAlgorithmOptions,

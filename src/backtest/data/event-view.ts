@@ -29,12 +29,88 @@ function depthHeader(e: DepthLevelsView, c: EventTable['depth'], r: number, symb
 
 const EMPTY: Float64Array<ArrayBufferLike> = new Float64Array(0);
 
+// The scratch events are instances of their own classes, not object literals: an object literal
+// shares its hidden class with every literal of the same keys (the parsers' events), and one of
+// those holding a non-number in `ts` would make V8 box every number written here, an allocation
+// per field per event. A class's instances keep their number fields unboxed.
+
+class QuoteScratch implements QuoteEvent {
+  readonly type = 'quote' as const;
+  symbol = '';
+  ts = NaN;
+  recvTs = NaN;
+  bidPrice = NaN;
+  bidQty = NaN;
+  askPrice = NaN;
+  askQty = NaN;
+  updateId = NaN;
+}
+
+class TradeScratch implements TradeEvent {
+  readonly type = 'trade' as const;
+  symbol = '';
+  ts = NaN;
+  recvTs = NaN;
+  price = NaN;
+  qty = NaN;
+  side: 'buy' | 'sell' = 'buy';
+  id = NaN;
+  firstId = NaN;
+  lastId = NaN;
+  printKind = 'MARKET';
+}
+
+class DepthScratch implements DepthEvent {
+  readonly type = 'depth' as const;
+  symbol = '';
+  ts = NaN;
+  recvTs = NaN;
+  isSnapshot = false;
+  firstUpdateId = NaN;
+  lastUpdateId = NaN;
+  prevUpdateId = NaN;
+  bidPrices: number[] = [];
+  bidQtys: number[] = [];
+  askPrices: number[] = [];
+  askQtys: number[] = [];
+}
+
+class LevelsScratch {
+  readonly type = 'depth' as const;
+  symbol = '';
+  ts = NaN;
+  recvTs = NaN;
+  isSnapshot = false;
+  firstUpdateId = NaN;
+  lastUpdateId = NaN;
+  prevUpdateId = NaN;
+  bidPrices = EMPTY;
+  bidQtys = EMPTY;
+  askPrices = EMPTY;
+  askQtys = EMPTY;
+  bidFrom = 0;
+  bidTo = 0;
+  askFrom = 0;
+  askTo = 0;
+}
+
+class MarkScratch implements MarkEvent {
+  readonly type = 'mark' as const;
+  symbol = '';
+  ts = NaN;
+  recvTs = NaN;
+  markPrice = NaN;
+  indexPrice = NaN;
+  fundingRate = NaN;
+  nextFundingTime = NaN;
+}
+
 /** See the module comment. */
 export class EventView {
-  readonly quoteEvent: QuoteEvent = { type: 'quote', symbol: '', ts: NaN, recvTs: NaN, bidPrice: NaN, bidQty: NaN, askPrice: NaN, askQty: NaN, updateId: NaN };
-  readonly tradeEvent: TradeEvent = { type: 'trade', symbol: '', ts: NaN, recvTs: NaN, price: NaN, qty: NaN, side: 'buy', id: NaN, firstId: NaN, lastId: NaN, printKind: 'MARKET' };
-  readonly depthEvent: DepthEvent = { type: 'depth', symbol: '', ts: NaN, recvTs: NaN, isSnapshot: false, firstUpdateId: NaN, lastUpdateId: NaN, prevUpdateId: NaN, bidPrices: [], bidQtys: [], askPrices: [], askQtys: [] };
-  readonly markEvent: MarkEvent = { type: 'mark', symbol: '', ts: NaN, recvTs: NaN, markPrice: NaN, indexPrice: NaN, fundingRate: NaN, nextFundingTime: NaN };
+  readonly quoteEvent: QuoteEvent = new QuoteScratch();
+  readonly tradeEvent: TradeEvent = new TradeScratch();
+  readonly depthEvent: DepthEvent = new DepthScratch();
+  readonly markEvent: MarkEvent = new MarkScratch();
 
   /** Event `i` of the table's merged order (a reused object). */
   at(t: EventTable, i: number): MarketEvent {
@@ -95,20 +171,43 @@ export class EventView {
     return e;
   }
 
-  private readonly levelsEvent = { type: 'depth' as const, symbol: '', ts: NaN, recvTs: NaN, isSnapshot: false, firstUpdateId: NaN, lastUpdateId: NaN, prevUpdateId: NaN, bidPrices: EMPTY, bidQtys: EMPTY, askPrices: EMPTY, askQtys: EMPTY };
+  private readonly levelsEvent = new LevelsScratch();
 
   /**
-   * Depth row `r` with its levels as views of the table's columns (no copy): for readers of
-   * levels by index (the simulator's local book). The same scratch object every call.
+   * Depth row `r` with its levels as ranges of the table's level columns (no copy, no view
+   * made): for readers of levels by index (the simulator's local book). The same scratch object
+   * every call.
    */
   depthLevels(t: EventTable, r: number, symbol: string): DepthLevelsView {
     const c = t.depth;
     const e = this.levelsEvent;
     depthHeader(e, c, r, symbol);
-    e.bidPrices = c.bidPrices.values.subarray(c.bidPrices.offsets[r]!, c.bidPrices.offsets[r + 1]!);
-    e.bidQtys = c.bidQtys.values.subarray(c.bidQtys.offsets[r]!, c.bidQtys.offsets[r + 1]!);
-    e.askPrices = c.askPrices.values.subarray(c.askPrices.offsets[r]!, c.askPrices.offsets[r + 1]!);
-    e.askQtys = c.askQtys.values.subarray(c.askQtys.offsets[r]!, c.askQtys.offsets[r + 1]!);
+    const bp = c.bidPrices;
+    const bq = c.bidQtys;
+    const ap = c.askPrices;
+    const aq = c.askQtys;
+    const b0 = bp.offsets[r]!;
+    const a0 = ap.offsets[r]!;
+    if (bq.offsets[r] === b0 && aq.offsets[r] === a0) {
+      // sizes sit at the same places as their prices (a table as the readers build it)
+      e.bidPrices = bp.values;
+      e.bidQtys = bq.values;
+      e.askPrices = ap.values;
+      e.askQtys = aq.values;
+      e.bidFrom = b0;
+      e.bidTo = bp.offsets[r + 1]!;
+      e.askFrom = a0;
+      e.askTo = ap.offsets[r + 1]!;
+    } else {
+      e.bidPrices = bp.values.subarray(b0, bp.offsets[r + 1]!);
+      e.bidQtys = bq.values.subarray(bq.offsets[r]!, bq.offsets[r + 1]!);
+      e.askPrices = ap.values.subarray(a0, ap.offsets[r + 1]!);
+      e.askQtys = aq.values.subarray(aq.offsets[r]!, aq.offsets[r + 1]!);
+      e.bidFrom = 0;
+      e.bidTo = e.bidPrices.length;
+      e.askFrom = 0;
+      e.askTo = e.askPrices.length;
+    }
     return e;
   }
 

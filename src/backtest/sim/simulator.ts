@@ -626,9 +626,11 @@ export class TradeSimulator {
 function depthShows(d: DepthLevelsView, r: Resting): number {
   const P = r.dir === 1 ? d.bidPrices : d.askPrices;
   const Q = r.dir === 1 ? d.bidQtys : d.askQtys;
+  const from = (r.dir === 1 ? d.bidFrom : d.askFrom) ?? 0;
+  const to = (r.dir === 1 ? d.bidTo : d.askTo) ?? P.length;
   const price = r.order.price;
   let deepest = NaN;
-  for (let i = 0; i < P.length; i++) {
+  for (let i = from; i < to; i++) {
     const p = P[i]!;
     if (p === price) return Q[i]!;
     if (!(r.dir * (p - deepest) >= 0)) deepest = p;

@@ -40,8 +40,10 @@ class DiffSlot implements BookDiff {
     this.firstUpdateId = d.firstUpdateId;
     this.lastUpdateId = d.lastUpdateId;
     this.prevUpdateId = d.prevUpdateId;
-    const nb = d.bidPrices.length;
-    const na = d.askPrices.length;
+    const b0 = d.bidFrom ?? 0;
+    const a0 = d.askFrom ?? 0;
+    const nb = (d.bidTo ?? d.bidPrices.length) - b0;
+    const na = (d.askTo ?? d.askPrices.length) - a0;
     if (this.bp.length < nb) {
       this.bp = new Float64Array(nb * 2);
       this.bq = new Float64Array(nb * 2);
@@ -51,12 +53,12 @@ class DiffSlot implements BookDiff {
       this.aq = new Float64Array(na * 2);
     }
     for (let i = 0; i < nb; i++) {
-      this.bp[i] = d.bidPrices[i]!;
-      this.bq[i] = d.bidQtys[i]!;
+      this.bp[i] = d.bidPrices[b0 + i]!;
+      this.bq[i] = d.bidQtys[b0 + i]!;
     }
     for (let i = 0; i < na; i++) {
-      this.ap[i] = d.askPrices[i]!;
-      this.aq[i] = d.askQtys[i]!;
+      this.ap[i] = d.askPrices[a0 + i]!;
+      this.aq[i] = d.askQtys[a0 + i]!;
     }
     // views are made only while the book is out of sync, never on the hot path
     this.bidPrices = this.bp.subarray(0, nb);

@@ -173,12 +173,12 @@ export class DefaultStrategy implements BacktestStrategy {
     const moved = mid !== st.mid;
     if (moved) {
       st.mid = mid;
-      st.vol.observe(q.ts, mid);
+      st.vol.observeQuote(q);
     }
     if (!this.wantsFeatures) this.algo.quote(q.symbol, q.ts, q.recvTs, q.bidPrice, q.bidQty, q.askPrice, q.askQty, q.updateId);
     if (st.qty !== 0) {
       if (moved) this.wall.update(q.ts, ctx.equity());
-      this.exits(q.symbol, st, q.ts, q.bidPrice, q.askPrice, ctx);
+      this.exits(st, q, ctx);
     }
   }
 
@@ -192,7 +192,7 @@ export class DefaultStrategy implements BacktestStrategy {
     this.lastTs = t.ts;
     st.modes.update(t);
     if (!this.wantsFeatures) this.algo.trade(t.symbol, t.ts, t.recvTs, t.price, t.qty, t.side === 'buy' ? 1 : -1, t.printKind);
-    if (st.qty !== 0) this.exits(t.symbol, st, t.ts, NaN, NaN, ctx);
+    if (st.qty !== 0) this.exits(st, t, ctx);
   }
 
   onFeatures(row: FeatureRowInput): void {
@@ -234,14 +234,20 @@ export class DefaultStrategy implements BacktestStrategy {
     return this.modes.get(orderId) ?? '';
   }
 
-  /** Stop-loss, take-profit and time stop for `symbol` (quote prices NaN: the time stop only). */
-  private exits(symbol: string, st: SymbolState, ts: number, bid: number, ask: number, ctx: TradingContext): void {
+  /**
+   * Stop-loss, take-profit and time stop at event `e`: a quote's bid or ask, a trade's time (the
+   * time stop only). The event itself is passed, not its numbers: this runs on every event while
+   * a position is open, and a number passed to a call V8 does not inline is boxed.
+   */
+  private exits(st: SymbolState, e: QuoteEvent | TradeEvent, ctx: TradingContext): void {
     if (st.inFlight !== 0) return;
+    const symbol = e.symbol;
+    const ts = e.ts;
     const p = ctx.position(symbol);
     if (p.qty === 0) return;
     const c = this.config;
     const long = p.qty > 0;
-    const px = long ? bid : ask;
+    const px = e.type === 'quote' ? (long ? e.bidPrice : e.askPrice) : NaN;
     if (px === px && p.avgPrice > 0) {
       const bps = ((long ? px - p.avgPrice : p.avgPrice - px) / p.avgPrice) * 1e4;
       if (c.stop_loss_bps > 0 && bps <= -c.stop_loss_bps) return this.exit(symbol, st, 'stop_loss', ctx);
