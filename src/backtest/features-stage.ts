@@ -33,6 +33,7 @@ import type { FeaturesConfig } from '../microstructure/config.js';
 import { fingerprint } from '../microstructure/fingerprint.js';
 import { FeatureFusion, newFusionColumns, type FusionColumns } from '../microstructure/fusion.js';
 import { QuoteGate } from '../microstructure/quote-gate.js';
+import type { FeatureRowColumns } from '../signals/core-algorithm.js';
 import { QUOTE, TRADE } from './data/columns.js';
 import type { EventTable } from './data/event-table.js';
 
@@ -45,26 +46,13 @@ export const BAR_ROW = 4;
 /** Stream events per window of the columnar pass: the gathered columns stay in cache. */
 const WINDOW = 65_536;
 
-/** Feature rows as typed columns (see the module comment). */
-export interface FeatureTable {
+/** Feature rows as typed columns (see the module comment): the signal layer's row columns, each row's event and bar. */
+export interface FeatureTable extends FeatureRowColumns {
   length: number;
   /** Event index (in the table the rows were computed over) after which the row is delivered. */
   at: Int32Array;
-  mid: Float64Array;
-  spread: Float64Array;
-  z_ofi: Float64Array;
-  z_cvd: Float64Array;
-  score: Float64Array;
-  /** +1 buy, −1 sell, 0 neutral or not ready. */
-  side: Int8Array;
-  consistency: Float64Array;
-  /** Index in `DIVERGENCE_TYPES` of the divergence in force, −1 for none. */
-  divType: Int8Array;
-  divStrength: Float64Array;
   /** Bar rows only (null for update rows, whose symbol, kind and time are their event's). */
   bar: { sym: Uint16Array; end: Float64Array; quotes: Float64Array; trades: Float64Array } | null;
-  /** Fingerprint of the fusion options (the feature rows' `fp`). */
-  fp: string;
 }
 
 /** Growable feature columns. */

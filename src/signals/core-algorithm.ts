@@ -209,10 +209,13 @@ export interface FeatureRowColumns {
   z_ofi: Float64Array;
   z_cvd: Float64Array;
   score: Float64Array;
+  /** +1 buy, −1 sell, 0 neutral or not ready. */
   side: Int8Array;
   consistency: Float64Array;
+  /** Index in `DIVERGENCE_TYPES` of the divergence in force, −1 for none. */
   divType: Int8Array;
   divStrength: Float64Array;
+  /** Fingerprint of the fusion options (the feature rows' `fp`). */
   fp: string;
 }
 

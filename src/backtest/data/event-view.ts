@@ -60,7 +60,8 @@ class TradeScratch implements TradeEvent {
   printKind = 'MARKET';
 }
 
-class DepthScratch implements DepthEvent {
+/** The fields of a depth event other than its levels. */
+class DepthHeader {
   readonly type = 'depth' as const;
   symbol = '';
   ts = NaN;
@@ -69,21 +70,16 @@ class DepthScratch implements DepthEvent {
   firstUpdateId = NaN;
   lastUpdateId = NaN;
   prevUpdateId = NaN;
+}
+
+class DepthScratch extends DepthHeader implements DepthEvent {
   bidPrices: number[] = [];
   bidQtys: number[] = [];
   askPrices: number[] = [];
   askQtys: number[] = [];
 }
 
-class LevelsScratch {
-  readonly type = 'depth' as const;
-  symbol = '';
-  ts = NaN;
-  recvTs = NaN;
-  isSnapshot = false;
-  firstUpdateId = NaN;
-  lastUpdateId = NaN;
-  prevUpdateId = NaN;
+class LevelsScratch extends DepthHeader {
   bidPrices = EMPTY;
   bidQtys = EMPTY;
   askPrices = EMPTY;
