@@ -483,7 +483,7 @@ export class CoreAlgorithm {
     const recvTs = k.recvTs;
     if (this.lagOn && recvTs === recvTs && ts === ts) {
       const d = recvTs - ts;
-      st.lagMin.add(ts, d);
+      st.lagMin.addAt(k, d);
       st.lag = d - st.lagMin.value;
     }
     if (st.mode) {
@@ -535,12 +535,12 @@ export class CoreAlgorithm {
     s.lastTs = ts;
     // activity and staleness come from the rows: one quote or trade per update row, a bar's counts
     if (r.kind === QUOTE) {
-      st.quotes.add(ts, 1);
-      st.trades.advance(ts);
+      st.quotes.addAt(r, 1);
+      st.trades.advanceAt(r);
       st.lastQuoteTs = ts;
     } else if (r.kind === TRADE) {
-      st.trades.add(ts, 1);
-      st.quotes.advance(ts);
+      st.trades.addAt(r, 1);
+      st.quotes.advanceAt(r);
     } else {
       st.quotes.add(ts, r.quotes > 0 ? r.quotes : 0);
       st.trades.add(ts, r.trades > 0 ? r.trades : 0);
