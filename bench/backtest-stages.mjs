@@ -62,13 +62,16 @@ const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
+// one collection before the warm-up, none between the timed runs: a collection forced right
+// before a timed run leaves the heap with work that runs beside it (a third slower, on 2 cores),
+// which no real run suffers
 function best(fn) {
+  gc();
   fn(); // warm-up
   let ms = Infinity;
   let cpu = Infinity;
   let out;
   for (let r = 0; r < reps; r++) {
-    gc();
     const t0 = performance.now();
     const c0 = cpuMs();
     out = fn();
