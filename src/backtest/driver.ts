@@ -209,10 +209,39 @@ interface Live {
 const localTimesPool = new ArrayPool<Float64Array>((n) => new Float64Array(n), 2);
 const EMPTY_TIMES = new Float64Array(0);
 
+/** The fused fields of a scratch feature row (class instances keep their number fields unboxed; see `data/event-view.ts`). */
+class FusedRowScratch {
+  symbol = '';
+  z_ofi = NaN;
+  z_cvd = NaN;
+  score = NaN;
+  side = 0;
+  consistency = NaN;
+  div_type: string | null = null;
+  div_strength = NaN;
+  fp = '';
+  recv_ts = NaN;
+}
+
+class UpdateRowScratch extends FusedRowScratch {
+  ts = NaN;
+  kind: 'quote' | 'trade' = 'quote';
+  mid = NaN;
+  spread = NaN;
+}
+
+class BarRowScratch extends FusedRowScratch {
+  end = NaN;
+  close = NaN;
+  spread = NaN;
+  quotes = 0;
+  trades = 0;
+}
+
 /** The scratch feature row handed to `onFeatures`. */
 class RowView {
-  readonly update = { symbol: '', ts: NaN, kind: 'quote' as 'quote' | 'trade', mid: NaN, spread: NaN, z_ofi: NaN, z_cvd: NaN, score: NaN, side: 0, consistency: NaN, div_type: null as string | null, div_strength: NaN, fp: '', recv_ts: NaN };
-  readonly bar = { symbol: '', end: NaN, close: NaN, spread: NaN, quotes: 0, trades: 0, z_ofi: NaN, z_cvd: NaN, score: NaN, side: 0, consistency: NaN, div_type: null as string | null, div_strength: NaN, fp: '', recv_ts: NaN };
+  readonly update = new UpdateRowScratch();
+  readonly bar = new BarRowScratch();
 
   fill(t: EventTable, f: FeatureTable, r: number): FeatureRowInput {
     const dt = f.divType[r]!;

@@ -8,7 +8,8 @@
  * - raw quotes and trades (`update(event)`, or `quote(…)`/`trade(…)` without an object per
  *   event): each symbol gets its own {@link FeatureSet} and the rows it makes are judged;
  * - feature rows (`updateFeatures(row)`) as `ofi-backtest features` writes them, update rows or
- *   bar rows.
+ *   bar rows; or update rows read by index from typed columns (`updateRowAt(…)`, a backtest's
+ *   stage-1 table), with no row object.
  *
  * Each ready row (the fusion has both z-scores) is judged:
  * - **type**: score ≥ `strong_buy_threshold` strong_buy, ≥ `buy_threshold` buy, ≤ −`sell_threshold`

@@ -126,3 +126,23 @@ describe('DefaultStrategy, golden scenarios', () => {
     expect(r.orders[0]).toMatchObject({ type: 'limit', timeInForce: 'IOC', price: 100.04, avgPrice: 100.01, status: 'FILLED' });
   });
 });
+
+describe('DefaultStrategy through either face of the stage-1 rows', () => {
+  it('rows by index (onFeatureRow) and row objects (onFeatures) give the same run on the real captures (and with time bars, which come as objects to both)', async () => {
+    const { DataReader } = await import('../../src/runs/backtest-data.js');
+    const { DefaultStrategy } = await import('../../src/backtest/strategies/default.js');
+    const { dataPath } = await import('../helpers/data.js');
+    const events = await (await DataReader.open([dataPath('binance-ws', 'usdm', 'btcusdt_20240808.gz'), dataPath('binance-ws', 'usdm', 'ethusdt_20240808.gz')])).table();
+    for (const config of [{ signal: { warmup_sec: 10, cooldown_sec: 2 } }, { features: { bar: '1s' }, signal: { warmup_sec: 10, cooldown_sec: 2 } }] as BacktestRunConfig[]) {
+      const byIndex = new DefaultStrategy(config);
+      // the same strategy with its by-index face hidden: every row comes as an object
+      const byObject = new DefaultStrategy(config);
+      const objectsOnly = new Proxy(byObject, { get: (s, k) => (k === 'onFeatureRow' ? undefined : Reflect.get(s, k, s)), has: (s, k) => k !== 'onFeatureRow' && Reflect.has(s, k) });
+      const a = runBacktestSync({ stream: events, config, strategy: byIndex, seed: 1 });
+      const b = runBacktestSync({ stream: events, config, strategy: objectsOnly, seed: 1 });
+      expect(a.signals.length, 'signals to compare').toBeGreaterThan(20);
+      expect(a.stats.featureRows).toBe(b.stats.featureRows);
+      expect(JSON.stringify({ ...a, equity: Array.from(a.equity.equity) })).toBe(JSON.stringify({ ...b, equity: Array.from(b.equity.equity) }));
+    }
+  });
+});
