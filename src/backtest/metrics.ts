@@ -255,7 +255,6 @@ export class MetricsAggregator {
     return this.trips.open(this.latest, (s) => this.marks.get(s)?.last ?? Number.NaN);
   }
 
-  /** The headline metrics now. */
   /**
    * The driver's hooks feeding this aggregator as a run streams (`runBacktest({ hooks })`), only
    * what happens at or after exchange time `from`: a validation segment whose run replays the
@@ -281,6 +280,7 @@ export class MetricsAggregator {
     };
   }
 
+  /** The headline metrics now. */
   result(): BacktestMetrics {
     const open = this.openTrades();
     const t = this.total.result(open);
