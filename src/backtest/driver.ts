@@ -206,7 +206,7 @@ interface Live {
 }
 
 /** Delivery times of finished chunks, for the next chunk of their length (every element is overwritten). */
-const localTimesPool = new ArrayPool<Float64Array>((n) => new Float64Array(n), 2);
+const localTimesPool = new ArrayPool<Float64Array>((n) => new Float64Array(n), { keep: 2 });
 const EMPTY_TIMES = new Float64Array(0);
 
 /** The fused fields of a scratch feature row (class instances keep their number fields unboxed; see `data/event-view.ts`). */
