@@ -161,6 +161,27 @@ function listColumn(batch: RecordBatch, name: string): ListColumn {
   return { offsets: d.valueOffsets as Int32Array, values: d.children[0]!.values as Float64Array };
 }
 
+/**
+ * The sizes list `qtys` laid out at the offsets of its prices list, so a row's levels are one
+ * range of both (what `EventView.depthLevels` hands the simulator). As written by the readers the
+ * two already line up and `qtys` comes back as it is; a source whose row lists a different number
+ * of sizes than prices gets NaN for each missing size, and sizes beyond its prices are dropped
+ * (the book reads as many sizes as prices).
+ */
+export function levelsAlignedTo(prices: ListColumn, qtys: ListColumn, rows: number): ListColumn {
+  const po = prices.offsets;
+  const qo = qtys.offsets;
+  let same = true;
+  for (let r = 0; r <= rows && same; r++) same = po[r] === qo[r];
+  if (same) return qtys;
+  const values = new Float64Array(prices.values.length).fill(NaN);
+  for (let r = 0; r < rows; r++) {
+    const n = Math.min(po[r + 1]! - po[r]!, qo[r + 1]! - qo[r]!);
+    values.set(qtys.values.subarray(qo[r]!, qo[r]! + n), po[r]!);
+  }
+  return { offsets: po, values };
+}
+
 /** Codes of a Utf8 column in a dictionary, one per row (one decode per distinct run, not per row). */
 function codesOf(batch: RecordBatch, column: string, dict: Dictionary, out: Uint8Array | Uint16Array): void {
   const { names, codes } = symbolCodes(batch, column);
@@ -193,19 +214,22 @@ export function batchColumns(kind: EventKind, batch: RecordBatch, symbols: Dicti
       cols = { ...base, price: f('price'), qty: f('qty'), id: f('id'), firstId: f('firstId'), lastId: f('lastId'), side: sideColumn(batch), market: marketMask(batch), print };
       break;
     }
-    case 'depth':
+    case 'depth': {
+      const bidPrices = listColumn(batch, 'bidPrices');
+      const askPrices = listColumn(batch, 'askPrices');
       cols = {
         ...base,
         firstUpdateId: f('firstUpdateId'),
         lastUpdateId: f('lastUpdateId'),
         prevUpdateId: f('prevUpdateId'),
         isSnapshot: u8Bits(batch, 'isSnapshot'),
-        bidPrices: listColumn(batch, 'bidPrices'),
-        bidQtys: listColumn(batch, 'bidQtys'),
-        askPrices: listColumn(batch, 'askPrices'),
-        askQtys: listColumn(batch, 'askQtys'),
+        bidPrices,
+        bidQtys: levelsAlignedTo(bidPrices, listColumn(batch, 'bidQtys'), n),
+        askPrices,
+        askQtys: levelsAlignedTo(askPrices, listColumn(batch, 'askQtys'), n),
       };
       break;
+    }
     case 'mark':
       cols = { ...base, markPrice: f('markPrice'), indexPrice: f('indexPrice'), fundingRate: f('fundingRate'), nextFundingTime: f('nextFundingTime') };
       break;

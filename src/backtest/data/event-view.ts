@@ -3,7 +3,7 @@
  * written against objects (`Strategy.onQuote(quote, ctx)`). One scratch object per kind is
  * filled and handed out again for every event of that kind: copy what you keep. Depth level
  * arrays are reused the same way (their length set to the row's levels); {@link EventView.depthLevels}
- * hands the levels over as views of the table's columns instead, with no copy.
+ * hands the levels over as ranges of the table's level columns instead, with no copy.
  */
 import type { DepthEvent, DepthLevelsView, MarkEvent, MarketEvent, QuoteEvent, TradeEvent } from '../../core/events.js';
 import { DEPTH, MARK, QUOTE, TRADE, type ListColumn } from './columns.js';
@@ -178,35 +178,19 @@ export class EventView {
     const c = t.depth;
     const e = this.levelsEvent;
     depthHeader(e, c, r, symbol);
+    // sizes sit at the offsets of their prices (`levelsAlignedTo`): one range serves both
     const bp = c.bidPrices;
-    const bq = c.bidQtys;
     const ap = c.askPrices;
-    const aq = c.askQtys;
-    const b0 = bp.offsets[r]!;
-    const a0 = ap.offsets[r]!;
-    if (bq.offsets[r] === b0 && aq.offsets[r] === a0) {
-      // sizes sit at the same places as their prices (a table as the readers build it)
-      e.bidPrices = bp.values;
-      e.bidQtys = bq.values;
-      e.askPrices = ap.values;
-      e.askQtys = aq.values;
-      e.bidFrom = b0;
-      e.bidTo = bp.offsets[r + 1]!;
-      e.askFrom = a0;
-      e.askTo = ap.offsets[r + 1]!;
-    } else {
-      e.bidPrices = bp.values.subarray(b0, bp.offsets[r + 1]!);
-      e.bidQtys = bq.values.subarray(bq.offsets[r]!, bq.offsets[r + 1]!);
-      e.askPrices = ap.values.subarray(a0, ap.offsets[r + 1]!);
-      e.askQtys = aq.values.subarray(aq.offsets[r]!, aq.offsets[r + 1]!);
-      e.bidFrom = 0;
-      e.bidTo = e.bidPrices.length;
-      e.askFrom = 0;
-      e.askTo = e.askPrices.length;
-    }
+    e.bidPrices = bp.values;
+    e.bidQtys = c.bidQtys.values;
+    e.askPrices = ap.values;
+    e.askQtys = c.askQtys.values;
+    e.bidFrom = bp.offsets[r]!;
+    e.bidTo = bp.offsets[r + 1]!;
+    e.askFrom = ap.offsets[r]!;
+    e.askTo = ap.offsets[r + 1]!;
     return e;
   }
-
 
   mark(t: EventTable, r: number, symbol: string): MarkEvent {
     const c = t.mark;

@@ -2,10 +2,15 @@
  * Depth levels handed over as ranges of larger arrays (a columnar stream's whole level columns,
  * `DepthLevelsView.bidFrom` …) build the same local book as the same levels in arrays of their
  * own: in the venue's book (`SymbolVenue.applyDepth`), including the diffs kept while it waits
- * for a snapshot, on the real BTCUSDT capture.
+ * for a snapshot, on the real BTCUSDT capture. A table's size lists line up with its price
+ * lists, so one range serves both (`levelsAlignedTo`).
  */
 import { describe, expect, it } from 'vitest';
-import type { DepthLevelsView } from '../../../src/core/events.js';
+import { Table } from 'apache-arrow';
+import { eventsToBatch } from '../../../src/core/batch.js';
+import type { DepthEvent, DepthLevelsView } from '../../../src/core/events.js';
+import { eventTableFromTables } from '../../../src/backtest/data-reader.js';
+import { EventView } from '../../../src/backtest/data/event-view.js';
 import { SymbolVenue } from '../../../src/backtest/sim/venue-book.js';
 import { readDepthAndTickers, type DepthMessage } from '../../helpers/binance-depth.js';
 
@@ -60,5 +65,30 @@ describe('depth levels as ranges', () => {
     }
     expect(applied, 'diffs applied').toBeGreaterThan(6000);
     expect(a.bookView(20).bids.length).toBe(20);
+  });
+});
+
+describe('level columns of a table', () => {
+  const depth = (bidPrices: number[], bidQtys: number[], k: number): DepthEvent => ({ type: 'depth', symbol: 'XUSDT', ts: 1_000 + k, recvTs: NaN, isSnapshot: k === 0, firstUpdateId: k, lastUpdateId: k, prevUpdateId: k - 1, bidPrices, bidQtys, askPrices: [101 + k], askQtys: [1] });
+
+  it('sizes as written line up with their prices and are taken as they are', () => {
+    const t = eventTableFromTables([{ depth: new Table([eventsToBatch('depth', [depth([100, 99], [1, 2], 0), depth([100], [3], 1)])!]) }]);
+    const v = new EventView().depthLevels(t, 1, 'XUSDT');
+    expect([v.bidFrom, v.bidTo, v.bidPrices[v.bidFrom!], v.bidQtys[v.bidFrom!]]).toEqual([2, 3, 100, 3]);
+  });
+
+  it('a row with fewer sizes than prices reads NaN for the missing ones, one with more drops the extra, and the next row still lines up', () => {
+    const rows = [depth([100, 99, 98], [1], 0), depth([100], [5, 6, 7], 1), depth([97, 96], [8, 9], 2)];
+    const t = eventTableFromTables([{ depth: new Table([eventsToBatch('depth', rows)!]) }]);
+    const view = new EventView();
+    const levels = (r: number) => {
+      const v = view.depthLevels(t, r, 'XUSDT');
+      const out: [number, number][] = [];
+      for (let i = v.bidFrom!; i < v.bidTo!; i++) out.push([v.bidPrices[i]!, v.bidQtys[i]!]);
+      return out;
+    };
+    expect(levels(0)).toEqual([[100, 1], [99, NaN], [98, NaN]]);
+    expect(levels(1)).toEqual([[100, 5]]);
+    expect(levels(2)).toEqual([[97, 8], [96, 9]]);
   });
 });
