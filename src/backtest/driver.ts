@@ -729,9 +729,7 @@ export function runBacktestSync(options: BacktestOptions & { stream: EventTable 
     if (options.features) throw new Error('runBacktest: precomputed features go with a single table');
     for (const t of options.stream) driver.feed(t);
   }
-  const result = driver.finish();
-  driver.release();
-  return result;
+  return finishAndRelease(driver);
 }
 
 /**
@@ -747,6 +745,11 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   if (options.features) throw new Error('runBacktest: precomputed features go with a single table');
   const driver = new BacktestDriver(options);
   for await (const t of s as AsyncIterable<EventTable>) driver.feed(t);
+  return finishAndRelease(driver);
+}
+
+/** The result of a driver the caller owns, its books' arrays then kept for the next run. */
+function finishAndRelease(driver: BacktestDriver): BacktestResult {
   const result = driver.finish();
   driver.release();
   return result;
