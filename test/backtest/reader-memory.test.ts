@@ -47,13 +47,22 @@ async function streamingPeak(inputs: string[]): Promise<{ peak: number; events: 
   return { peak, events };
 }
 
+/** The real BTCUSDT capture and it four times over (times and ids shifted), in a temporary directory for `fn`. */
+async function withCaptureX4(fn: (btc: string, x4: string, dir: string) => Promise<void>): Promise<void> {
+  const btc = dataPath('binance-ws', 'usdm', 'btcusdt_20240808.gz');
+  const dir = mkdtempSync(join(tmpdir(), 'ofi-reader-mem-'));
+  try {
+    const x4 = join(dir, 'btcusdt_x4.gz');
+    await scaleCapture(btc, x4, 4);
+    await fn(btc, x4, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('DataReader memory', () => {
   it('streaming four times the events holds about the memory of streaming one, well below the whole table of it', async () => {
-    const btc = dataPath('binance-ws', 'usdm', 'btcusdt_20240808.gz');
-    const dir = mkdtempSync(join(tmpdir(), 'ofi-reader-mem-'));
-    try {
-      const x4 = join(dir, 'btcusdt_x4.gz');
-      await scaleCapture(btc, x4, 4);
+    await withCaptureX4(async (btc, x4) => {
       const one = await streamingPeak([btc]);
       const four = await streamingPeak([x4]);
       expect(four.events).toBe(4 * one.events);
@@ -63,17 +72,11 @@ describe('DataReader memory', () => {
       expect(table.length).toBe(four.events);
       expect(four.peak, `peak ${four.peak} streaming x4 against ${one.peak} streaming x1`).toBeLessThan(one.peak * 1.5 + 4e6);
       expect(four.peak, `peak ${four.peak} against a whole x4 table of ${whole}`).toBeLessThan(whole / 2);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 60_000);
 
   it('a dataset of many parts streams in the memory of a few: a finished part lets go of its last batch', async () => {
-    const btc = dataPath('binance-ws', 'usdm', 'btcusdt_20240808.gz');
-    const dir = mkdtempSync(join(tmpdir(), 'ofi-reader-mem-ds-'));
-    try {
-      const x4 = join(dir, 'btcusdt_x4.gz');
-      await scaleCapture(btc, x4, 4);
+    await withCaptureX4(async (btc, x4, dir) => {
       // parts of 20 s: ~17 per kind for the capture, ~70 for it four times over
       await convertSources([btc], { out: join(dir, 'ds1'), rotateSec: 20 });
       await convertSources([x4], { out: join(dir, 'ds4'), rotateSec: 20 });
@@ -81,8 +84,6 @@ describe('DataReader memory', () => {
       const four = await streamingPeak([join(dir, 'ds4')]);
       expect(four.events).toBe(4 * one.events);
       expect(four.peak, `peak ${four.peak} streaming x4 against ${one.peak} streaming x1`).toBeLessThan(one.peak * 1.5 + 12e6);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 120_000);
 });
