@@ -54,8 +54,8 @@ export class BucketWindow {
 
   /**
    * {@link add} at `at.ts`: the time read from an object, for a caller on a per-event path (a
-   * time passed as a number to a call V8 does not inline is boxed, an allocation per call; this
-   * small method inlines `add` into itself).
+   * time passed as a number to a call V8 does not inline is boxed, an allocation per call; an
+   * object is not).
    */
   addAt(at: { readonly ts: number }, v: number): void {
     this.add(at.ts, v);
