@@ -56,10 +56,19 @@ export function floorToStep(qty: number, step: number): number {
   let k = Math.floor(qty / step + 1e-9);
   let x = Number((k * step).toFixed(d));
   while (k > 0 && x > qty) {
-    k--;
+    k = below(k, 1);
     x = Number((k * step).toFixed(d));
   }
   return k > 0 ? x : 0;
+}
+
+/**
+ * `x - by`, or the next double under `x` where `by` is below its spacing: past 2^53 lots,
+ * `k - 1 === k` and a loop that steps down by one lot never ends. `x · 2^-52` is at least one
+ * unit in the last place of `x` (IEEE 754 binary64), so the result is always below `x`.
+ */
+function below(x: number, by: number): number {
+  return x - Math.max(by, x * 2 ** -52);
 }
 
 /** `a + b` for quantities on a step's grid, written with the step's decimals. */
@@ -104,7 +113,7 @@ export function volTargetSize(equity: number, price: number, vol: number, multip
   qty = floorToStep(qty, config.lot_step);
   // the caps again as products, so no floating-point rounding lets one through
   while (qty > 0 && (qty * price > equity * config.max_leverage || (config.max_position_notional > 0 && qty * price > config.max_position_notional))) {
-    qty = floorToStep(qty - config.lot_step, config.lot_step);
+    qty = floorToStep(below(qty, config.lot_step), config.lot_step);
   }
   if (qty <= 0 || qty < config.min_qty) return empty(`size ${fmt(target)} below the minimum order of ${config.min_qty}`, target);
   if (qty * price < config.min_notional) return empty(`notional ${fmt(qty * price)} below the minimum of ${config.min_notional}`, target);

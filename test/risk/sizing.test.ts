@@ -58,6 +58,21 @@ describe('volTargetSize', () => {
     expect(floorToStep(0.0009, 0.001)).toBe(0);
   });
 
+  it('ends on quantities of more lots than a double counts exactly (past 2^53 lots, one lot less is the same number)', () => {
+    // each of these looped for ever before: k - 1 === k, so x stayed above qty
+    for (const [qty, step] of [[4095243389169813.5, 0.1], [17564625607300198, 0.1], [100454162607757.6, 0.01], [1.25e13, 1e-5]] as const) {
+      const x = floorToStep(qty, step);
+      expect(x, `floorToStep(${qty}, ${step})`).toBeLessThanOrEqual(qty);
+      expect(x).toBeGreaterThan(qty * (1 - 1e-12));
+    }
+    // and through the sizing: 100 M at 125x leverage of a 0.001 price, lots of 1e-5
+    const cfg: SizingConfig = { target_vol: 2, vol_floor: 0, max_leverage: 125, max_position_qty: 0, max_position_notional: 0, lot_step: 1e-5, min_qty: 1e-5, min_notional: 0 };
+    const s = volTargetSize(1e8, 0.001, 1e-9, 1, cfg);
+    expect(s.limited_by).toBe('leverage');
+    expect(s.qty * 0.001).toBeLessThanOrEqual(1e8 * 125);
+    expect(s.qty).toBeGreaterThan(1.25e13 * (1 - 1e-12));
+  });
+
   it('property: never exceeds leverage, base or notional caps, never the volatility target, and is whole lots', () => {
     const steps = [1, 0.1, 0.01, 0.001, 0.0001, 1e-5];
     fc.assert(
