@@ -217,7 +217,7 @@ describe('examples', () => {
     writeFileSync(join(stub, 'sbatch'), `#!/bin/bash\necho "$@" >> ${join(dir, 'sbatch.log')}\necho 4242\n`);
     chmodSync(join(stub, 'sbatch'), 0o755);
     const env = { ...process.env, PATH: `${stub}:${process.env.PATH}`, SLURM_JOB_ID: '' };
-    const sub = spawnSync('bash', [script, spec, join(dir, 'slurm')], { env, encoding: 'utf8' });
+    const sub = spawnSync('bash', [script, spec, join(dir, 'slurm')], { env, encoding: 'utf8', timeout: 30_000 });
     expect(sub.status, sub.stderr).toBe(0);
     const calls = readFileSync(join(dir, 'sbatch.log'), 'utf8').trim().split('\n');
     expect(calls).toHaveLength(2);
@@ -227,6 +227,7 @@ describe('examples', () => {
     const task = spawnSync('bash', [script, spec, join(dir, 'slurm')], {
       env: { ...process.env, SLURM_JOB_ID: '4242', SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_MIN: '4', SLURM_ARRAY_TASK_COUNT: '3', SLURM_CPUS_PER_TASK: '1', OFI: `${process.execPath} ${bin}` },
       encoding: 'utf8',
+      timeout: 120_000,
     });
     expect(task.status, task.stderr).toBe(0);
     expect(task.stdout).toMatch(/shard 1\/3 \(SLURM_ARRAY_TASK_ID\): 4/);

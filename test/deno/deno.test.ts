@@ -42,7 +42,7 @@ let input: SmallInput;
 beforeAll(async () => {
   const sourcesTime = Math.max(newest(join(repo, 'src')), statSync(join(repo, 'tsup.config.ts')).mtimeMs);
   if (!existsSync(dist) || statSync(dist).mtimeMs < sourcesTime) {
-    execFileSync('npx', ['tsup'], { cwd: repo, stdio: 'pipe' });
+    execFileSync('npx', ['tsup'], { cwd: repo, stdio: 'pipe', timeout: 120_000 });
   }
   // the first QUOTES best bid/ask updates of the capture and the trades of the same span
   const q: SmallInput['quotes'] = { ts: [], bidPrice: [], bidQty: [], askPrice: [], askQty: [], updateId: [] };
@@ -87,7 +87,7 @@ function runDeno(): SmallOutput & { runtime: string } {
   const out = execFileSync(
     deno,
     ['run', '--no-remote', '--cached-only', '--no-prompt', '--node-modules-dir=manual', `--allow-read=${inputFile}`, join(here, 'run-features.mjs'), inputFile],
-    { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DENO_DIR: join(tmp, 'deno-cache'), DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } },
+    { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000, env: { ...process.env, DENO_DIR: join(tmp, 'deno-cache'), DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } },
   );
   return JSON.parse(out);
 }
@@ -152,6 +152,7 @@ describe('the pure layers under Deno', () => {
     const out = execFileSync(deno, ['run', '--no-remote', '--no-prompt', `--allow-read=${inputFile}`, probe], {
       cwd: repo,
       encoding: 'utf8',
+      timeout: 60_000,
       env: { ...process.env, DENO_DIR: join(tmp, 'deno-cache'), DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
     });
     expect(out.trim()).toBe('NotCapable');

@@ -18,7 +18,7 @@ const outDir = mkdtempSync(join(tmpdir(), 'ofi-examples-'));
 async function runExample(name: string): Promise<string> {
   const outfile = join(repo, 'examples', '.out', name.replace(/\.ts$/, '.mjs'));
   await build({ entryPoints: [join(repo, 'examples', name)], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile, logLevel: 'error' });
-  return execFileSync(process.execPath, [outfile], { cwd: outDir, encoding: 'utf8' });
+  return execFileSync(process.execPath, [outfile], { cwd: outDir, encoding: 'utf8', timeout: 120_000 });
 }
 
 /** What each example must print: a check that it did its job, not only that it ran. */

@@ -305,7 +305,7 @@ try { io.openSignalSink('sqlite', process.argv[2], 'probe'); console.log('opened
 `,
     );
     try {
-      const out = execFileSync(process.execPath, ['--require', hide, probe, freshDir()], { cwd: repo, encoding: 'utf8' });
+      const out = execFileSync(process.execPath, ['--require', hide, probe, freshDir()], { cwd: repo, encoding: 'utf8', timeout: 60_000 });
       expect(out).toBe(`function function\n${SQLITE_MISSING}\n`);
     } finally {
       for (const f of [entry, hide, probe]) rmSync(f, { force: true });
