@@ -19,8 +19,8 @@ export default defineConfig([
     banner: { js: '#!/usr/bin/env node' },
   },
   {
-    // the sweep's worker thread, loaded by path (new Worker(url)) from the bundles above: a file of its own beside them
-    entry: { 'runs/sweep-worker': 'src/runs/sweep-worker.ts' },
+    // the worker threads of the sweep and of DataReader, loaded by path (new Worker(url)) from the bundles above: files of their own beside them
+    entry: { 'runs/sweep-worker': 'src/runs/sweep-worker.ts', 'runs/read-worker': 'src/runs/read-worker.ts' },
     format: ['esm'],
     sourcemap: true,
     target: 'node20',

@@ -13,7 +13,8 @@
  * fails part-way keeps what it gave and records its error, as in the other runs.
  */
 import type { Table } from 'apache-arrow';
-import { OfiError } from '../core/errors.js';
+import { OfiError, UserInputError } from '../core/errors.js';
+import type { EventTableData } from '../backtest/data/event-table.js';
 import type { EventKind } from '../core/events.js';
 import type { SourceSummary } from '../io/convert.js';
 import type { DatasetSlice } from '../io/dataset.js';
@@ -22,7 +23,17 @@ import type { IpcCache } from '../io/ipc-cache.js';
 import { readOrdered, type KindRun } from '../io/ordered.js';
 import { QuarantineWriter, type QuarantineSummary } from '../io/quarantine.js';
 import { newReadStats } from '../io/source.js';
-import { eventTableFromTables, StreamMerge, type EventTable } from '../backtest/data-reader.js';
+import { Worker } from 'node:worker_threads';
+import { eventTableFromTables, StreamMerge, EventTable } from '../backtest/data-reader.js';
+import type { ReadWorkerData } from './read-worker.js';
+import { bundledWorkerUrl } from './worker-url.js';
+
+/** A read worker's messages (see `read-worker.ts`), and its exit. */
+type ReadWorkerReply =
+  | { t: 'chunk'; d: EventTableData }
+  | { t: 'end'; report: DataReadReport }
+  | { t: 'error'; message: string; code: string | null; user?: boolean }
+  | { t: 'exit'; code: number };
 
 /** Options of {@link DataReader}. */
 export interface DataReaderOptions {
@@ -36,6 +47,15 @@ export interface DataReaderOptions {
   shared?: boolean;
   /** Folder of `_quarantine.jsonl` for refused lines; absent: counted and the first few kept. */
   quarantineDir?: string | null;
+  /**
+   * Read and merge on a worker thread (`runs/read-worker.js`), so {@link DataReader.chunks}
+   * hands out chunks read while the caller worked on the previous ones: a backtest then runs
+   * at the pace of the slower of reading and computing, not of their sum. The chunks and the
+   * report are the same as read here. Default false.
+   */
+  worker?: boolean;
+  /** With `worker`: chunks the worker may read ahead of the caller (default 4). */
+  ahead?: number;
 }
 
 /** What a read went through: per source, and the refused lines. */
@@ -73,9 +93,18 @@ export class DataReader {
     return new DataReader(await expandInputs(inputs), options);
   }
 
-  /** The merged stream as chunks of at most `options.chunk` events (each a fresh table: keep one as long as needed). */
+  /** A reader of sources already expanded and detected (what {@link open} found). */
+  static ofSources(sources: readonly { path: string; format: SourceFormat }[], options: DataReaderOptions = {}): DataReader {
+    return new DataReader(sources, options);
+  }
+
+  /**
+   * The merged stream as chunks of at most `options.chunk` events (each a fresh table: keep one
+   * as long as needed), read here or, with `options.worker`, on a worker thread.
+   */
   async *chunks(): AsyncGenerator<EventTable> {
-    yield* this.merge(this.options.chunk);
+    if (this.options.worker) yield* this.fromWorker();
+    else yield* this.merge(this.options.chunk);
   }
 
   /** Every event in one table (what a sweep replays), merged once. */
@@ -83,6 +112,43 @@ export class DataReader {
     let out: EventTable | null = null;
     for await (const t of this.merge(Infinity)) out = t;
     return out ?? eventTableFromTables([]);
+  }
+
+  /** {@link chunks} read by a worker thread (see `read-worker.ts`); stopping early stops the worker. */
+  private async *fromWorker(): AsyncGenerator<EventTable> {
+    const ahead = Math.max(1, this.options.ahead ?? 4);
+    const data: ReadWorkerData = { sources: this.sources.map((s) => ({ ...s })), options: { ...this.options, worker: false }, ahead };
+    const worker = new Worker(bundledWorkerUrl('read-worker'), { workerData: data });
+    const inbox: ReadWorkerReply[] = [];
+    let wake: (() => void) | null = null;
+    const take = (m: ReadWorkerReply): void => {
+      inbox.push(m);
+      const w = wake;
+      wake = null;
+      w?.();
+    };
+    worker.on('message', take);
+    worker.on('error', (err) => take({ t: 'error', message: err instanceof Error ? err.message : String(err), code: null }));
+    worker.on('exit', (code) => take({ t: 'exit', code }));
+    const names = this.sources.map((s) => s.path).join(', ');
+    try {
+      for (;;) {
+        while (inbox.length === 0) await new Promise<void>((r) => (wake = r));
+        const m = inbox.shift()!;
+        if (m.t === 'chunk') {
+          worker.postMessage(1);
+          yield EventTable.fromData(m.d);
+        } else if (m.t === 'end') {
+          this.report = m.report;
+          return;
+        } else if (m.t === 'error') {
+          if (m.user) throw new UserInputError(m.message, m.code ?? undefined);
+          throw m.code ? new OfiError(m.message, m.code) : new Error(`reading ${names}: ${m.message}`);
+        } else throw new Error(`reading ${names}: the read worker stopped (exit code ${m.code}) before the end of the data`);
+      }
+    } finally {
+      await worker.terminate();
+    }
   }
 
   private async *merge(chunk: number | undefined): AsyncGenerator<EventTable> {

@@ -34,7 +34,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Table } from 'apache-arrow';
 import { UserInputError } from '../core/errors.js';
 import type { EventKind } from '../core/events.js';
@@ -58,6 +57,7 @@ import type { SweepProgress } from './sweep-progress.js';
 import { partDirName, type Shard } from './sweep-shard.js';
 import { readRuns, RunsWriter } from './sweep-store.js';
 import type { SweepWorkerData } from './sweep-worker.js';
+import { bundledWorkerUrl } from './worker-url.js';
 
 /** Start of the error of a run whose worker died under it (not the run's own failure): `--resume` runs it again. */
 export const CRASHED = 'worker crashed: ';
@@ -127,13 +127,7 @@ export interface SweepManifest {
 
 /** The worker module: an explicit URL, else `runs/sweep-worker.js` beside the running bundle or in `dist/`. */
 export function sweepWorkerUrl(): URL {
-  const here = import.meta.url;
-  const candidates = ['./sweep-worker.js', './runs/sweep-worker.js', '../runs/sweep-worker.js', '../../dist/runs/sweep-worker.js'];
-  for (const c of candidates) {
-    const u = new URL(c, here);
-    if (u.protocol === 'file:' && existsSync(fileURLToPath(u))) return u;
-  }
-  throw new UserInputError(`the sweep worker (runs/sweep-worker.js) is not beside ${fileURLToPath(here)} nor in dist/: build the package first (npx tsup)`, 'E_BUILD');
+  return bundledWorkerUrl('sweep-worker');
 }
 
 /**

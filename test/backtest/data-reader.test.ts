@@ -13,7 +13,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +28,8 @@ import { eventTableFromTables, EventTable, EventView, StreamMerge } from '../../
 import { convertSources } from '../../src/io/convert.js';
 import { openDataset } from '../../src/io/dataset.js';
 import { IpcCache } from '../../src/io/ipc-cache.js';
-import { cachedEventTable, DataReader } from '../../src/runs/backtest-data.js';
+import { cachedEventTable, DataReader, type DataReaderOptions, type DataReadReport } from '../../src/runs/backtest-data.js';
+import { QUARANTINE_FILE } from '../../src/io/quarantine.js';
 import { dataPath } from '../helpers/data.js';
 
 const BTC = dataPath('binance-ws', 'usdm', 'btcusdt_20240808.gz');
@@ -359,6 +362,98 @@ describe('DataReader on random sources', () => {
         }),
         { numRuns: 40 },
       );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Every array and string of a table, in order: equal bytes give equal fingerprints. */
+function tableBytes(tables: readonly EventTable[]): string {
+  const h = createHash('sha256');
+  const walk = (o: object): void => {
+    for (const [k, v] of Object.entries(o)) {
+      h.update(k);
+      if (ArrayBuffer.isView(v)) h.update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+      else if (Array.isArray(v)) h.update(JSON.stringify(v));
+      else if (v !== null && typeof v === 'object') walk(v);
+      else h.update(String(v));
+    }
+  };
+  for (const t of tables) walk(t.data());
+  return h.digest('hex');
+}
+
+async function readAll(inputs: string[], options: DataReaderOptions): Promise<{ chunks: EventTable[]; report: unknown }> {
+  const reader = await DataReader.open(inputs, options);
+  const chunks: EventTable[] = [];
+  for await (const c of reader.chunks()) chunks.push(c);
+  return { chunks, report: reader.report };
+}
+
+describe('DataReader on a worker thread', () => {
+  it('gives the chunks and the report read here, byte for byte: captures, LOBSTER, a dump, refused lines and a source cut short', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ofi-reader-worker-'));
+    try {
+      // a real capture with two damaged lines, and one cut off mid-stream
+      const lines = gunzipSync(readFileSync(BTC)).toString('utf8').split('\n').slice(0, 4000);
+      lines[10] = lines[10]!.slice(0, 80);
+      const trade = lines.findIndex((l, i) => i > 100 && l.includes('@trade'));
+      lines[trade] = lines[trade]!.replace(/"p":"[^"]*"/, '"p":"12,5"');
+      const damaged = join(dir, 'btcusdt_20240808_damaged.txt');
+      writeFileSync(damaged, `${lines.join('\n')}\n`);
+      const whole = readFileSync(ETH);
+      const cut = join(dir, 'ethusdt_20240808.gz');
+      writeFileSync(cut, whole.subarray(0, whole.length >> 1));
+      const inputs = [damaged, cut, dataPath('lobster', 'LOBSTER_SampleFile_AMZN_2012-06-21_1.zip'), dataPath('binance-dumps', 'BTCUSDT-bookTicker-2023-10-02-short.csv')];
+      for (const chunk of [777, 16_384]) {
+        const here = await readAll(inputs, { symbol: 'BTCUSDT', chunk, quarantineDir: join(dir, `q-here-${chunk}`) });
+        const there = await readAll(inputs, { symbol: 'BTCUSDT', chunk, quarantineDir: join(dir, `q-worker-${chunk}`), worker: true, ahead: 2 });
+        expect(there.chunks.length).toBe(here.chunks.length);
+        expect(there.chunks.map((c) => c.length)).toEqual(here.chunks.map((c) => c.length));
+        expect(tableBytes(there.chunks)).toBe(tableBytes(here.chunks));
+        const report = (r: unknown): string => JSON.stringify(r).replaceAll(`q-worker-${chunk}`, `q-here-${chunk}`);
+        expect(report(there.report)).toBe(report(here.report));
+        const { sources, quarantine } = there.report as DataReadReport;
+        expect(quarantine?.count, 'the damaged lines are quarantined by the worker').toBe(2);
+        expect(readFileSync(join(dir, `q-worker-${chunk}`, QUARANTINE_FILE), 'utf8')).toBe(readFileSync(join(dir, `q-here-${chunk}`, QUARANTINE_FILE), 'utf8'));
+        expect(sources[1]!.error, 'the cut source keeps what it gave and says why it ended').toBeTruthy();
+        expect(sources.filter((s) => s.error === undefined)).toHaveLength(3);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a caller that stops early stops the worker, and a failing read throws with the toolkit\'s error', async () => {
+    // a worker thread is a thread of this process (Linux lists them in /proc/self/task)
+    const threads = (): number => readdirSync('/proc/self/task').length;
+    const before = threads();
+    const reader = await DataReader.open([BTC, ETH], { worker: true, chunk: 1000 });
+    let n = 0;
+    for await (const c of reader.chunks()) {
+      expect(c.length).toBe(1000);
+      if (++n === 1) expect(threads(), 'the worker runs').toBeGreaterThan(before);
+      if (n === 3) break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(threads(), 'the worker is gone').toBeLessThanOrEqual(before);
+
+    // a quarantine folder that cannot be made (a file stands in its way): the same error as read here
+    const dir = mkdtempSync(join(tmpdir(), 'ofi-reader-worker-'));
+    try {
+      const blocker = join(dir, 'file');
+      writeFileSync(blocker, '');
+      const lines = gunzipSync(readFileSync(BTC)).toString('utf8').split('\n').slice(0, 100);
+      lines[5] = '{';
+      const damaged = join(dir, 'btcusdt_20240808_damaged.txt');
+      writeFileSync(damaged, `${lines.join('\n')}\n`);
+      const quarantineDir = join(blocker, 'q');
+      const here = await readAll([damaged], { quarantineDir }).then(() => null, (e: Error) => e);
+      const there = await readAll([damaged], { quarantineDir, worker: true }).then(() => null, (e: Error) => e);
+      expect(here).toBeInstanceOf(Error);
+      expect(there).toBeInstanceOf(Error);
+      expect(there!.message).toContain(here!.message);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
