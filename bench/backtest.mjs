@@ -13,10 +13,13 @@
 // Parquet dataset (not timed; kept in bench/out), the form a researcher backtests again and again.
 //
 // What is timed, each run in its own child process (so each peak RSS is its own):
-//   ours   DataReader over the dataset (columnar chunks of the merged stream, bounded memory)
-//          → runBacktest with the default strategy (stage-1 features chunk by chunk, CoreAlgorithm,
-//          checkRisk, orders) through the TradeSimulator → MetricsAggregator fed by the driver's
-//          hooks → metrics and layered metrics.
+//   ours   DataReader over the dataset (columnar chunks of the merged stream, bounded memory,
+//          read on a worker thread while the run works on the chunks already read, as
+//          `ofi-backtest backtest` does) → runBacktest with the default strategy (stage-1
+//          features chunk by chunk, CoreAlgorithm, checkRisk, orders) through the TradeSimulator
+//          → MetricsAggregator fed by the driver's hooks → metrics and layered metrics. Also on
+//          the big input: the same with the reading on the run's own thread, and the reading
+//          alone (the ceiling of the first).
 //   naive  the same run with per-event objects and no columnar reads: every Parquet batch turned
 //          into event objects (batchToEvents), the kinds merged object by object, the default
 //          strategy computing its features itself through the streaming classes one event object
@@ -209,8 +212,17 @@ if (args.child) {
   const agg = new L.MetricsAggregator({ startValue: config.backtest.starting_cash });
   const t0 = performance.now();
   let result;
-  if (mode === 'ours') {
+  if (mode === 'read') {
+    // the reading alone, on this thread: the ceiling of a run that reads on a worker
     const reader = await L.DataReader.open([dataset], { batchRows: config.dataset.batch_rows });
+    let events = 0;
+    for await (const t of reader.chunks()) events += t.length;
+    const ms = performance.now() - t0;
+    process.stdout.write(JSON.stringify({ mode, events, ms, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+    process.exit(0);
+  }
+  if (mode === 'ours' || mode === 'ours-thread') {
+    const reader = await L.DataReader.open([dataset], { batchRows: config.dataset.batch_rows, worker: mode === 'ours' });
     result = await L.runBacktest({ stream: reader.chunks(), config, hooks: agg.hooks() });
   } else {
     result = await L.runBacktest({ stream: naiveChunks(dataset), config, strategy: new L.DefaultStrategy(config, { inline: true }), hooks: agg.hooks() });
@@ -251,6 +263,8 @@ function child(mode, dataset) {
 const results = { node: process.version, cpus: os.cpus().length, lib: from, input: args.data, copies, small, date: new Date().toISOString() };
 results.oursSmall = child('ours', little.dir);
 results.oursBig = child('ours', big.dir);
+results.oursThreadBig = child('ours-thread', big.dir);
+results.readBig = child('read', big.dir);
 results.naiveSmall = child('naive', little.dir);
 if (!args['no-naive-big']) results.naiveBig = child('naive', big.dir);
 
@@ -339,10 +353,13 @@ console.log('');
 console.log('From the Parquet dataset, bounded memory (read, features, signals, strategy, simulator, metrics):');
 console.log(line(`  ours, ×${small}`, r.oursSmall));
 console.log(line(`  ours, ×${copies}`, r.oursBig));
+console.log(line(`  ours, read on the same thread, ×${copies}`, r.oursThreadBig));
+console.log(line(`  reading alone (DataReader.chunks), ×${copies}`, r.readBig));
 console.log(line(`  naive (per-event objects), ×${small}`, r.naiveSmall));
 if (r.naiveBig) console.log(line(`  naive (per-event objects), ×${copies}`, r.naiveBig));
 const same = (a, b) => a && b && JSON.stringify(a.run) === JSON.stringify(b.run);
 console.log(`  ours / naive: ${(meps(r.oursBig) / meps(r.naiveBig ?? r.naiveSmall)).toFixed(2)}×; same run: ${same(r.oursSmall, r.naiveSmall) ? 'yes' : 'NO'} (×${small})${r.naiveBig ? `, ${same(r.oursBig, r.naiveBig) ? 'yes' : 'NO'} (×${copies})` : ''} — ${r.oursBig.run.signals} signals, ${r.oursBig.run.fills} fills, ${r.oursBig.run.trades} round trips`);
+console.log(`  read on a worker / on the same thread: ${(meps(r.oursBig) / meps(r.oursThreadBig)).toFixed(2)}×; same run: ${same(r.oursBig, r.oursThreadBig) ? 'yes' : 'NO'}`);
 console.log(
   `  peak RSS: ${r.oursSmall.maxRssMb.toFixed(0)} MB for ${r.oursSmall.events.toLocaleString()} events, ${r.oursBig.maxRssMb.toFixed(0)} MB for ${r.oursBig.events.toLocaleString()} (×${(r.oursBig.maxRssMb / r.oursSmall.maxRssMb).toFixed(2)} for ×${(r.oursBig.events / r.oursSmall.events).toFixed(1)} the events)`,
 );

@@ -47,6 +47,11 @@ export interface BacktestJobOptions {
   returnsIntervalMs?: number;
   /** Equity sampling clock of the driver, ms (default 1 s). */
   sampleMs?: number;
+  /**
+   * Read the data on a worker thread while the backtest runs on the chunks already read
+   * (`DataReader` `worker`); the same results either way. Default true.
+   */
+  readWorker?: boolean;
 }
 
 /** The facts of a run beside its metrics. */
@@ -94,6 +99,7 @@ export async function runBacktestJob(options: BacktestJobOptions): Promise<Backt
     ...(options.symbol ? { symbol: options.symbol } : {}),
     ...(config.dataset?.batch_rows ? { batchRows: config.dataset.batch_rows } : {}),
     quarantineDir: out,
+    worker: options.readWorker ?? true,
   });
   const closed: RoundTrip[] = [];
   const agg = new MetricsAggregator({
