@@ -24,6 +24,7 @@ import type { QuarantineSummary } from '../io/quarantine.js';
 import { runBacktest, type BacktestRunConfig, type BacktestResult } from '../backtest/driver.js';
 import { MetricsAggregator, type BacktestMetrics, type LayeredMetrics, type RoundTrip } from '../backtest/metrics.js';
 import { DataReader } from './backtest-data.js';
+import { findWorkerUrl } from './worker-url.js';
 import { FILL_COLUMNS, ORDER_COLUMNS, stableJson, TRADE_COLUMNS, writeEquity, writeTable } from './backtest-tables.js';
 
 /** Files a run writes into its folder, in the order written. */
@@ -49,7 +50,8 @@ export interface BacktestJobOptions {
   sampleMs?: number;
   /**
    * Read the data on a worker thread while the backtest runs on the chunks already read
-   * (`DataReader` `worker`); the same results either way. Default true.
+   * (`DataReader` `worker`); the same results either way. Default: when the worker module is
+   * there (`runs/read-worker.js` beside the bundle), else on this thread.
    */
   readWorker?: boolean;
 }
@@ -99,7 +101,7 @@ export async function runBacktestJob(options: BacktestJobOptions): Promise<Backt
     ...(options.symbol ? { symbol: options.symbol } : {}),
     ...(config.dataset?.batch_rows ? { batchRows: config.dataset.batch_rows } : {}),
     quarantineDir: out,
-    worker: options.readWorker ?? true,
+    worker: options.readWorker ?? findWorkerUrl('read-worker') !== null,
   });
   const closed: RoundTrip[] = [];
   const agg = new MetricsAggregator({

@@ -12,11 +12,22 @@ import { UserInputError } from '../core/errors.js';
 
 /** The URL of worker module `name` (`'sweep-worker'`, `'read-worker'`); throws naming where it looked when it is not built. */
 export function bundledWorkerUrl(name: string): URL {
+  const u = findWorkerUrl(name);
+  if (u) return u;
   const here = import.meta.url;
-  const candidates = [`./${name}.js`, `./runs/${name}.js`, `../runs/${name}.js`, `../../dist/runs/${name}.js`];
-  for (const c of candidates) {
+  throw new UserInputError(`the worker module runs/${name}.js is not beside ${fileURLToPath(here)} nor in dist/: build the package first (npx tsup)`, 'E_BUILD');
+}
+
+/**
+ * The URL of worker module `name`, or null when it is not there (an application that bundled
+ * the library into a file of its own leaves the worker modules behind: a caller that can do
+ * without the worker then works on its own thread).
+ */
+export function findWorkerUrl(name: string): URL | null {
+  const here = import.meta.url;
+  for (const c of [`./${name}.js`, `./runs/${name}.js`, `../runs/${name}.js`, `../../dist/runs/${name}.js`]) {
     const u = new URL(c, here);
     if (u.protocol === 'file:' && existsSync(fileURLToPath(u))) return u;
   }
-  throw new UserInputError(`the worker module runs/${name}.js is not beside ${fileURLToPath(here)} nor in dist/: build the package first (npx tsup)`, 'E_BUILD');
+  return null;
 }
