@@ -10,8 +10,11 @@
  * next run only when its current one is used up; a chunk of the merged stream is handed out as
  * soon as it is full. Memory therefore holds one batch per source and kind plus one chunk, not
  * the file. Refused lines go to the quarantine (counted, the first few kept); a source that
- * fails part-way keeps what it gave and records its error, as in the other runs.
+ * fails part-way keeps what it gave and records its error, as in the other runs. With `worker`
+ * all of this runs on a worker thread (`read-worker.ts`) and the chunks are handed over as they
+ * are made, so the reading overlaps whatever the caller does with them.
  */
+import { Worker } from 'node:worker_threads';
 import type { Table } from 'apache-arrow';
 import { OfiError, UserInputError } from '../core/errors.js';
 import type { EventTableData } from '../backtest/data/event-table.js';
@@ -23,7 +26,6 @@ import type { IpcCache } from '../io/ipc-cache.js';
 import { readOrdered, type KindRun } from '../io/ordered.js';
 import { QuarantineWriter, type QuarantineSummary } from '../io/quarantine.js';
 import { newReadStats } from '../io/source.js';
-import { Worker } from 'node:worker_threads';
 import { eventTableFromTables, StreamMerge, EventTable } from '../backtest/data-reader.js';
 import type { ReadWorkerData } from './read-worker.js';
 import { bundledWorkerUrl } from './worker-url.js';
@@ -51,7 +53,8 @@ export interface DataReaderOptions {
    * Read and merge on a worker thread (`runs/read-worker.js`), so {@link DataReader.chunks}
    * hands out chunks read while the caller worked on the previous ones: a backtest then runs
    * at the pace of the slower of reading and computing, not of their sum. The chunks and the
-   * report are the same as read here. Default false.
+   * report are the same as read here (a caller that stops early gets no report: the worker is
+   * stopped, not asked). Default false.
    */
   worker?: boolean;
   /** With `worker`: chunks the worker may read ahead of the caller (default 4). */
