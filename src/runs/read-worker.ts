@@ -26,7 +26,7 @@ export interface ReadWorkerData {
 }
 
 /** The array buffers of a table's columns, each once (shared ones stay shared and are left out). */
-export function transferList(d: EventTableData): ArrayBuffer[] {
+function transferList(d: EventTableData): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
   const visit = (o: object): void => {
     for (const v of Object.values(o)) {
