@@ -11,6 +11,7 @@
  *
  * @see https://nodejs.org/api/worker_threads.html (postMessage with a transfer list)
  */
+import { once } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EventTableData } from '../backtest/data/event-table.js';
 import { OfiError, UserInputError } from '../core/errors.js';
@@ -43,17 +44,12 @@ const port = parentPort;
 if (port) {
   const data = workerData as ReadWorkerData;
   let credit = data.ahead;
-  let wake: (() => void) | null = null;
-  port.on('message', (n: number) => {
-    credit += n;
-    const w = wake;
-    wake = null;
-    w?.();
-  });
+  port.on('message', (n: number) => (credit += n));
   const reader = DataReader.ofSources(data.sources, { ...data.options, worker: false });
   try {
     for await (const t of reader.chunks()) {
-      while (credit <= 0) await new Promise<void>((r) => (wake = r));
+      // the listener above counts the acknowledgement this waits for
+      while (credit <= 0) await once(port, 'message');
       credit--;
       const d = t.data();
       port.postMessage({ t: 'chunk', d }, transferList(d));
