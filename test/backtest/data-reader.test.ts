@@ -384,10 +384,14 @@ function tableBytes(tables: readonly EventTable[]): string {
   return h.digest('hex');
 }
 
-async function readAll(inputs: string[], options: DataReaderOptions): Promise<{ chunks: EventTable[]; report: unknown }> {
+/** Every chunk and the report; a consumer slower than the reading waits `delayMs` after each chunk. */
+async function readAll(inputs: string[], options: DataReaderOptions, delayMs = 0): Promise<{ chunks: EventTable[]; report: unknown }> {
   const reader = await DataReader.open(inputs, options);
   const chunks: EventTable[] = [];
-  for await (const c of reader.chunks()) chunks.push(c);
+  for await (const c of reader.chunks()) {
+    chunks.push(c);
+    if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+  }
   return { chunks, report: reader.report };
 }
 
@@ -408,7 +412,8 @@ describe('DataReader on a worker thread', () => {
       const inputs = [damaged, cut, dataPath('lobster', 'LOBSTER_SampleFile_AMZN_2012-06-21_1.zip'), dataPath('binance-dumps', 'BTCUSDT-bookTicker-2023-10-02-short.csv')];
       for (const chunk of [777, 16_384]) {
         const here = await readAll(inputs, { symbol: 'BTCUSDT', chunk, quarantineDir: join(dir, `q-here-${chunk}`) });
-        const there = await readAll(inputs, { symbol: 'BTCUSDT', chunk, quarantineDir: join(dir, `q-worker-${chunk}`), worker: true, ahead: 2 });
+        // a slow consumer and one chunk ahead: the worker waits for each acknowledgement
+        const there = await readAll(inputs, { symbol: 'BTCUSDT', chunk, quarantineDir: join(dir, `q-worker-${chunk}`), worker: true, ahead: 1 }, chunk < 1000 ? 5 : 0);
         expect(there.chunks.length).toBe(here.chunks.length);
         expect(there.chunks.map((c) => c.length)).toEqual(here.chunks.map((c) => c.length));
         expect(tableBytes(there.chunks)).toBe(tableBytes(here.chunks));
