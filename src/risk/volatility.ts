@@ -118,6 +118,26 @@ export class EwmaVolatility {
     return this.value;
   }
 
+  /**
+   * The value {@link advance} would give at `ts`, without moving the clock: a read that changes
+   * nothing, so the estimate never depends on when (or whether) someone looked at it. A
+   * strategy reading the volatility for a risk check uses this; closing the points in two
+   * pieces (a read, then the next mid) would round the decay differently from closing them
+   * at once (λ^a · λ^b against λ^(a+b)).
+   */
+  valueAt(ts: number): number | null {
+    if (!(Number.isFinite(ts) && ts > this.lastTs && this.next === this.next && ts > this.next)) return this.value;
+    const { n, sumSq, variance, next, sampleMid } = this;
+    this.close(ts);
+    const v = this.value;
+    this.n = n;
+    this.sumSq = sumSq;
+    this.variance = variance;
+    this.next = next;
+    this.sampleMid = sampleMid;
+    return v;
+  }
+
   /** Annualised volatility, `null` until `warmup` returns have been seen. */
   get value(): number | null {
     return this.n >= this.options.warmup ? annualise(Math.sqrt(this.variance), this.options.stepSec) : null;

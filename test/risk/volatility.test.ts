@@ -88,4 +88,32 @@ describe('EwmaVolatility', () => {
       { numRuns: 200 },
     );
   });
+  it('property: valueAt gives what advance would, and reading it changes nothing that follows', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 9000 }), fc.double({ min: 1, max: 1e5, noNaN: true }), fc.integer({ min: 0, max: 9000 })), { maxLength: 120 }),
+        fc.integer({ min: 1, max: 8 }),
+        (steps, warmup) => {
+          const opts = { lambda: 0.9, stepSec: 1, warmup };
+          const read = new EwmaVolatility(opts);
+          const quiet = new EwmaVolatility(opts);
+          let ts = 1_700_000_000_000;
+          for (const [dt, mid, ahead] of steps) {
+            ts += dt;
+            read.observe(ts, mid);
+            quiet.observe(ts, mid);
+            // a copy that advances for real gives the same number
+            const at = ts + ahead;
+            const v = read.valueAt(at);
+            const copy = Object.assign(Object.create(EwmaVolatility.prototype), read) as EwmaVolatility;
+            expect(v).toBe(copy.advance(at));
+            expect(read.stepVariance).toBe(quiet.stepVariance);
+            expect(read.samples).toBe(quiet.samples);
+          }
+          expect(read.valueAt(ts + 60_000)).toBe(quiet.advance(ts + 60_000));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
 });

@@ -161,8 +161,8 @@ export class DefaultStrategy implements BacktestStrategy {
 
   /**
    * Each quote moves the mode clock; a quote that moves the mid feeds the volatility (an
-   * unchanged mid only moves its clock, which {@link EwmaVolatility.advance} does when the value
-   * is read) and, while the symbol is held, the loss wall (equity changes with the mid only).
+   * unchanged mid only moves its clock, which {@link EwmaVolatility.valueAt} accounts for when
+   * the value is read, without changing it) and, while the symbol is held, the loss wall (equity changes with the mid only).
    */
   onQuote(q: QuoteEvent, ctx: TradingContext): void {
     const st = this.state(q.symbol);
@@ -308,7 +308,7 @@ export class DefaultStrategy implements BacktestStrategy {
     const d = checkRisk(
       s,
       { qty: pos.qty, avg_price: pos.avgPrice, unrealized_pnl: pos.qty === 0 ? 0 : pos.qty * (mid - pos.avgPrice), equity },
-      { ts, mid, spread_bps: ((book.askPrice - book.bidPrice) / mid) * 1e4, vol: st.vol.advance(st.quoteTs), mode: s.strategy_mode as StrategyMode },
+      { ts, mid, spread_bps: ((book.askPrice - book.bidPrice) / mid) * 1e4, vol: st.vol.valueAt(st.quoteTs), mode: s.strategy_mode as StrategyMode },
       riskStateFromWall(this.wall.state),
       st.risk,
     );
