@@ -12,7 +12,7 @@
  * @see hftbacktest's local (strategy) and exchange processors: the same split of two clocks.
  */
 import type { DepthEvent, MarkEvent, QuoteEvent, TradeEvent } from '../core/events.js';
-import { applyExecution, unrealizedPnl } from './sim/account.js';
+import { applyExecution, flatPosition, unrealizedPnl } from './sim/account.js';
 import type { FundingPayment, TradeSimulator } from './sim/simulator.js';
 import { SymbolVenue } from './sim/venue-book.js';
 import type { BookView, Fill, Order, OrderRequest, Position, TradingContext } from './types.js';
@@ -79,6 +79,14 @@ export class BacktestContext implements TradingContext {
   /** Whether {@link seeDepth} would use a depth event of `symbol` (a driver with nothing else to give it spares making one). */
   wantsDepth(symbol: string): boolean {
     return this.levels > 0 || this.venue(symbol).quoteTs === -Infinity;
+  }
+
+  /** A new account on the same market (`TradeSimulator.restart`): the starting cash, flat positions, no orders known; the quotes and books stay. */
+  restart(startingCash: number): void {
+    this.balance = startingCash;
+    this.known.length = 0;
+    this.open.length = 0;
+    for (const v of this.bookList) Object.assign(v.position, flatPosition(v.symbol));
   }
 
   /** The strategy's local books forgotten, their arrays kept for the next run (`TradeSimulator.releaseBooks`). */

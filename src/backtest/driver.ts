@@ -106,6 +106,14 @@ export interface BacktestStrategy extends Strategy {
   signalRecords?(): readonly SignalRecord[];
   /** The strategy mode an order was sent in (labels round trips in layered metrics). */
   modeOf?(orderId: number): string;
+  /**
+   * A new run on the same market ({@link BacktestDriver.restart}): forget what trading made
+   * (positions and orders as known, risk state, records) and keep what the market alone made
+   * (signal state, volatility, modes), so the strategy is what it would be had it watched the
+   * stream from `startTs` (the stream's first event) without trading. From `tradeFrom`
+   * (exchange time) it may trade.
+   */
+  restart?(ctx: TradingContext, at: { startTs: number; tradeFrom: number }): void;
 }
 
 /** Streaming consumers of a run (the metrics aggregator, writers). */
@@ -337,7 +345,7 @@ export class BacktestDriver {
   readonly startingCash: number;
   private readonly feedLatency: FeedLatency;
   private readonly sampleMs: number;
-  private readonly hooks: BacktestHooks;
+  private hooks: BacktestHooks;
   private readonly stage: FeatureStage | null;
   private readonly wantsRows: boolean;
   /** Update rows go by index (`onFeatureRow`). */
@@ -346,7 +354,7 @@ export class BacktestDriver {
   private readonly onDepth: boolean;
   private readonly view = new EventView();
   private readonly rowView = new RowView();
-  private readonly curve = new Curve();
+  private curve = new Curve();
   /** Chunks with events still to deliver, in stream order. */
   private readonly chunks: Live[] = [];
   /** What {@link process} runs up to (a field, so no call on the per-event path takes a number). */
@@ -361,6 +369,9 @@ export class BacktestDriver {
   private lastTs = NaN;
   private events = 0;
   private featureRows = 0;
+  /** {@link events} and {@link featureRows} when the current run began ({@link restart}). */
+  private eventsBefore = 0;
+  private featureRowsBefore = 0;
   private started = false;
   private finished = false;
   private readonly symbols: string[] = [];
@@ -462,17 +473,64 @@ export class BacktestDriver {
         const tail = this.stage.flush(last.t.length - 1);
         if (tail.length > 0) last.f = concatFeatureTables(last.f, tail);
       }
-      this.horizon = Infinity;
-      this.process();
-      if (this.started) {
-        this.ctx.now = Math.max(this.ctx.now, this.lastLocal);
-        this.strategy.onEnd?.(this.ctx);
-        this.process();
-        const end = Math.max(this.lastTs, this.sim.now);
-        if (this.curve.n === 0 || this.curve.ts[this.curve.n - 1]! < end) this.sample(end, 0);
-      }
+      this.end();
     }
     return this.result();
+  }
+
+  /**
+   * End the run after the events fed so far, as {@link finish} ends it (everything on its way
+   * delivered, the strategy's `onEnd`, a last sample; only the open bars of features computed
+   * here stay open, since the stream goes on), and start a new one on the same market, fed
+   * from the next event: the account (cash, positions, orders, fills, funding), the equity
+   * curve, the marks, the counts and the strategy's trading state start afresh
+   * ({@link TradeSimulator.restart}, {@link BacktestStrategy.restart}); the books, quotes,
+   * feature rows, signal state, clocks and feed latency carry on. The new run is the run that
+   * would have replayed the stream from its start without trading until here and trading from
+   * `tradeFrom`, without the replay: what a sweep does at the boundary between two segments.
+   * Gives back the run that ended; its `hooks` are replaced by `next.hooks`.
+   *
+   * @throws Error when the strategy has no `restart`.
+   * @example
+   * driver.feed(events.range(0, n)); // the train segment
+   * const train = driver.restart({ hooks: testMetrics.hooks(split), tradeFrom: split });
+   * driver.feed(events.range(n, events.length));
+   * const test = driver.finish();
+   */
+  restart(next: { hooks?: BacktestHooks; tradeFrom?: number } = {}): BacktestResult {
+    const strategy = this.strategy;
+    if (typeof strategy.restart !== 'function') throw new Error('restart: the strategy has no restart()');
+    if (this.finished) throw new Error('restart after finish');
+    const clocks = this.sim.clocks();
+    this.finished = true;
+    this.end();
+    const ended = this.result();
+    this.finished = false;
+    this.horizon = this.lastTs;
+    this.sim.restart(clocks);
+    this.ctx.restart(this.startingCash);
+    if (this.started) strategy.restart(this.ctx, { startTs: this.firstTs, tradeFrom: next.tradeFrom ?? -Infinity });
+    this.hooks = next.hooks ?? {};
+    this.curve = new Curve();
+    this.marks.clear();
+    this.notes.length = 0;
+    this.arrivals.length = 0;
+    this.eventsBefore = this.events;
+    this.featureRowsBefore = this.featureRows;
+    return ended;
+  }
+
+  /** Everything still on its way, the strategy's `onEnd`, a last sample. */
+  private end(): void {
+    this.horizon = Infinity;
+    this.process();
+    if (this.started) {
+      this.ctx.now = Math.max(this.ctx.now, this.lastLocal);
+      this.strategy.onEnd?.(this.ctx);
+      this.process();
+      const end = Math.max(this.lastTs, this.sim.now);
+      if (this.curve.n === 0 || this.curve.ts[this.curve.n - 1]! < end) this.sample(end, 0);
+    }
   }
 
   private start(ts: number): void {
@@ -698,8 +756,8 @@ export class BacktestDriver {
       marks: [...this.marks.values()].map((m) => ({ ...m })),
       startingCash: this.startingCash,
       stats: {
-        events: this.events,
-        featureRows: this.featureRows,
+        events: this.events - this.eventsBefore,
+        featureRows: this.featureRows - this.featureRowsBefore,
         firstTs: this.firstTs,
         lastTs: this.lastTs,
         orders: this.sim.orders.length,

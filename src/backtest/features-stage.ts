@@ -590,29 +590,52 @@ export function concatFeatureTables(a: FeatureTable, b: FeatureTable): FeatureTa
   };
 }
 
+/** The first row of `f` whose event index is at or after `event` (`f.length` if none): rows are in stream order. */
+function firstRowAt(f: FeatureTable, event: number): number {
+  let lo = 0;
+  let hi = f.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (f.at[mid]! < event) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * The rows of a feature table that belong to its table's first `events` events (`at < events`):
  * the stage-1 rows of that prefix of the stream, as views (no copy). Rows are in stream order,
  * so a binary search finds the cut. A sweep computes one table over the whole data and hands
- * each segment's run the rows of the events it replays. (A whole-table `computeFeatureTable`
+ * each run the rows of the events it goes through. (A whole-table `computeFeatureTable`
  * also holds the open bars flushed at the end; a prefix run would have flushed its own, so a
  * sweep takes the rows of {@link FeatureStage.run} without the flush.)
  *
  * @example featureTablePrefix(computeFeatureTable(t), t.lowerBound(ts)).length // rows before time ts
  */
 export function featureTablePrefix(f: FeatureTable, events: number): FeatureTable {
-  let lo = 0;
-  let hi = f.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (f.at[mid]! < events) lo = mid + 1;
-    else hi = mid;
+  return featureTableRange(f, 0, events);
+}
+
+/**
+ * The rows of a feature table that belong to events `[from, to)` of its table, for the table
+ * `t.range(from, to)`: `at` counted from `from` (a copy when `from > 0`), the other columns as
+ * views. A sweep run fed segment by segment (`BacktestDriver.restart`) hands each piece its rows.
+ *
+ * @example driver.feed(t.range(a, b), featureTableRange(f, a, b));
+ */
+export function featureTableRange(f: FeatureTable, from: number, to: number): FeatureTable {
+  const lo = from > 0 ? firstRowAt(f, from) : 0;
+  const hi = firstRowAt(f, to);
+  if (lo === 0 && hi === f.length) return f;
+  const v = <T extends Float64Array | Int32Array | Int8Array | Uint16Array>(a: T): T => a.subarray(lo, hi) as T;
+  let at = v(f.at);
+  if (from > 0) {
+    at = at.slice();
+    for (let i = 0; i < at.length; i++) at[i] = at[i]! - from;
   }
-  if (lo === f.length) return f;
-  const v = <T extends Float64Array | Int32Array | Int8Array | Uint16Array>(a: T): T => a.subarray(0, lo) as T;
   return {
-    length: lo,
-    at: v(f.at),
+    length: hi - lo,
+    at,
     mid: v(f.mid),
     spread: v(f.spread),
     z_ofi: v(f.z_ofi),

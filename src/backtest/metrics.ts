@@ -257,8 +257,8 @@ export class MetricsAggregator {
 
   /**
    * The driver's hooks feeding this aggregator as a run streams (`runBacktest({ hooks })`), only
-   * what happens at or after exchange time `from`: a validation segment whose run replays the
-   * data before it to warm up.
+   * what happens at or after exchange time `from`: a validation segment whose run went through
+   * the data before it to warm up.
    */
   hooks(from = -Infinity): BacktestHooks {
     return {

@@ -11,13 +11,23 @@
  * as whole periods allow) equal length — fold j trains on block j − 1 (anchored: blocks 0 … j − 1)
  * and tests on block j — and `none` keeps one in-sample segment.
  *
- * **A segment's run** replays the events from the start of the data to the segment's end, so
- * the features, the signal layer's warm-up, the strategy modes and the volatility are warm when
- * the segment opens, but trades only from the segment's start (`DefaultStrategy`'s `tradeFrom`):
- * it is flat, its equity the starting cash, until then. Its metrics are those of a fresh
- * aggregator fed the equity samples, fills, marks, funding and signals at or after the start,
- * with the starting cash as the start value and the grid's step as the returns interval. Equal
- * segments (walk-forward's rolling folds test on the block the next fold trains on) run once.
+ * **A segment's run** is the run that replays the events from the start of the data to the
+ * segment's end, so the features, the signal layer's warm-up, the strategy modes and the
+ * volatility are warm when the segment opens, but trades only from the segment's start
+ * (`DefaultStrategy`'s `tradeFrom`): it is flat, its equity the starting cash, until then. Its
+ * metrics are those of a fresh aggregator fed the equity samples, fills, marks, funding and
+ * signals at or after the start, with the starting cash as the start value and the grid's step
+ * as the returns interval. Equal segments (walk-forward's rolling folds test on the block the
+ * next fold trains on) run once.
+ *
+ * **One pass per chain** ({@link segmentChains}). Segments that follow one another (a split's
+ * train then test; a rolling walk-forward's blocks; an anchored one's first block then its
+ * tests) run in one pass over the data: at each boundary the driver ends the segment's run and
+ * starts the next on the same market (`BacktestDriver.restart`: a fresh account and trading
+ * state; the books, signal state, modes and volatility carry on, none of them depending on what
+ * was traded). That is the next segment's replay without replaying: a split costs one pass over
+ * the data instead of 1 + its train share. `onePass: false` replays each segment from the start
+ * of the data (the reference the tests hold the one-pass records to, byte for byte).
  *
  * **Returns** ({@link RunRecord.returns}): per grid period, equity at its end over equity at
  * its start, minus 1, where the equity at a grid point is the run's last equity sample before
@@ -36,8 +46,8 @@
  */
 import { BacktestSection } from '../backtest/config.js';
 import type { EventTable } from '../backtest/data/event-table.js';
-import { runBacktestSync, type BacktestRunConfig, type EquityCurve } from '../backtest/driver.js';
-import { FeatureStage, featureTablePrefix, type FeatureTable } from '../backtest/features-stage.js';
+import { BacktestDriver, type BacktestRunConfig, type EquityCurve } from '../backtest/driver.js';
+import { FeatureStage, featureTablePrefix, featureTableRange, type FeatureTable } from '../backtest/features-stage.js';
 import { MetricsAggregator } from '../backtest/metrics.js';
 import { DefaultStrategy } from '../backtest/strategies/default.js';
 import { UserInputError } from '../core/errors.js';
@@ -128,25 +138,73 @@ interface SegmentRun {
   metrics: SegmentMetrics;
   equity: EquityCurve;
   startingCash: number;
-  events: number;
 }
 
-/** The run of one segment `[start, end)` (see the module comment). */
-function runSegment(config: BacktestRunConfig, table: EventTable, features: FeatureTable | null, start: number, end: number, stepMs: number): SegmentRun {
-  const n = table.lowerBound(end);
-  const prefix = table.range(0, n);
-  const f = features ? featureTablePrefix(features, n) : new FeatureStage(FeaturesSection.parse(config.features ?? {})).run(prefix);
+/** A segment's span of exchange time, `[start, end)`. */
+export interface Window {
+  start: number;
+  end: number;
+}
+
+/**
+ * The distinct spans of a sweep's segments, grouped into chains that one pass runs (see the
+ * module comment): each span of a chain starts where the one before it ends. Spans sorted by
+ * start then end; a chain takes the earliest span left, then repeatedly the shortest span
+ * starting at its end. A split gives one chain of two; a rolling walk-forward one chain of
+ * `folds + 1`; an anchored one a chain of its first block and its tests, and each longer train
+ * span alone.
+ *
+ * @example segmentChains([{ start: 0, end: 7 }, { start: 7, end: 10 }]) // [[{0, 7}, {7, 10}]]
+ */
+export function segmentChains(segments: readonly Window[]): Window[][] {
+  const seen = new Set<string>();
+  const left: Window[] = [];
+  for (const s of segments) {
+    const key = `${s.start}:${s.end}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    left.push({ start: s.start, end: s.end });
+  }
+  left.sort((a, b) => a.start - b.start || a.end - b.end);
+  const chains: Window[][] = [];
+  while (left.length > 0) {
+    const chain = [left.shift()!];
+    for (;;) {
+      const at = chain[chain.length - 1]!.end;
+      const i = left.findIndex((w) => w.start === at);
+      if (i < 0) break;
+      chain.push(left.splice(i, 1)[0]!);
+    }
+    chains.push(chain);
+  }
+  return chains;
+}
+
+/**
+ * The runs of a chain of segments in one pass over the events up to its last end (see the
+ * module comment); `features` the stage-1 table of the whole data, or null to compute the
+ * pass's own. Gives each segment's run and the events the pass went through.
+ */
+function runChain(config: BacktestRunConfig, table: EventTable, features: FeatureTable | null, chain: readonly Window[], stepMs: number): { runs: SegmentRun[]; events: number } {
+  const n = table.lowerBound(chain[chain.length - 1]!.end);
+  const f = features ? featureTablePrefix(features, n) : new FeatureStage(FeaturesSection.parse(config.features ?? {})).run(table.range(0, n));
   const startingCash = BacktestSection.parse(config.backtest ?? {}).starting_cash;
-  const agg = new MetricsAggregator({ returnsIntervalMs: stepMs, startValue: startingCash });
-  const result = runBacktestSync({
-    stream: prefix,
-    features: f,
-    config,
-    strategy: new DefaultStrategy(config, { tradeFrom: start }),
-    sampleMs: sampleMsFor(stepMs),
-    hooks: agg.hooks(start),
-  });
-  return { start, end, metrics: segmentMetrics(agg.result()), equity: result.equity, startingCash, events: result.stats.events };
+  const aggs = chain.map(() => new MetricsAggregator({ returnsIntervalMs: stepMs, startValue: startingCash }));
+  const first = chain[0]!;
+  const driver = new BacktestDriver({ config, strategy: new DefaultStrategy(config, { tradeFrom: first.start }), sampleMs: sampleMsFor(stepMs), hooks: aggs[0]!.hooks(first.start) });
+  const runs: SegmentRun[] = [];
+  let from = 0;
+  for (let j = 0; j < chain.length; j++) {
+    const w = chain[j]!;
+    const to = table.lowerBound(w.end);
+    driver.feed(table.range(from, to), featureTableRange(f, from, to));
+    from = to;
+    const next = chain[j + 1];
+    const result = next ? driver.restart({ hooks: aggs[j + 1]!.hooks(next.start), tradeFrom: next.start }) : driver.finish();
+    runs.push({ start: w.start, end: w.end, metrics: segmentMetrics(aggs[j]!.result()), equity: result.equity, startingCash });
+  }
+  driver.release();
+  return { runs, events: n };
 }
 
 /**
@@ -189,6 +247,12 @@ function meanMetrics(ms: readonly SegmentMetrics[]): SegmentMetrics {
   return out;
 }
 
+/** Options of {@link evaluatePlan}. */
+export interface EvaluatePlanOptions {
+  /** Run the segments that follow one another in one pass (default true); false: each replays the data from its start (see the module comment). */
+  onePass?: boolean;
+}
+
 /**
  * Evaluate one plan on the sweep's segments (see the module comment). `features`: the stage-1
  * table of the whole `table` for the plan's `featureKey` ({@link featureTableFor}), or null to
@@ -199,22 +263,19 @@ function meanMetrics(ms: readonly SegmentMetrics[]): SegmentMetrics {
  * const record = evaluatePlan(plans[0], table, featureTableFor(plans[0], table), setup);
  * record.oos?.sharpe; record.returns.length === setup.returnsGrid.length;
  */
-export function evaluatePlan(plan: RunPlan, table: EventTable, features: FeatureTable | null, setup: SweepSetup): RunRecord {
+export function evaluatePlan(plan: RunPlan, table: EventTable, features: FeatureTable | null, setup: SweepSetup, options: EvaluatePlanOptions = {}): RunRecord {
   const record: RunRecord = { sweep: setup.sweep, index: plan.index, hash: plan.hash, params: plan.params, is: null, oos: null, segments: [], returns: [], events: 0, error: null };
   try {
     const config = plan.config as BacktestRunConfig;
     const { start: gridStart, stepMs, length } = setup.returnsGrid;
     const runs = new Map<string, SegmentRun>();
-    const runOf = (s: Segment): SegmentRun => {
-      const key = `${s.start}:${s.end}`;
-      let r = runs.get(key);
-      if (!r) {
-        r = runSegment(config, table, features, s.start, s.end, stepMs);
-        runs.set(key, r);
-        record.events += r.events;
-      }
-      return r;
-    };
+    const chains = options.onePass === false ? segmentChains(setup.segments).flat().map((w) => [w]) : segmentChains(setup.segments);
+    for (const chain of chains) {
+      const c = runChain(config, table, features, chain, stepMs);
+      for (const r of c.runs) runs.set(`${r.start}:${r.end}`, r);
+      record.events += c.events;
+    }
+    const runOf = (s: Segment): SegmentRun => runs.get(`${s.start}:${s.end}`)!;
     const segRuns = setup.segments.map(runOf);
     const segments = setup.segments.map((s, i) => ({ role: s.role, fold: s.fold, metrics: segRuns[i]!.metrics }));
     const train = segRuns.filter((_, i) => setup.segments[i]!.role === 'train').map((r) => r.metrics);

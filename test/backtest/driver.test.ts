@@ -4,13 +4,15 @@
  * with precomputed features or as chunks with features computed on the way; stage-1 features
  * computed once give the same signals as computing them inline (and as `CoreAlgorithm` fed the
  * raw events, as the `signals` command does); no strategy sees an event, a fill or an order
- * change before its local time, and appending later events never changes earlier orders.
+ * change before its local time, and appending later events never changes earlier orders; a
+ * restart part-way gives the run that ended there and the run that replays the whole stream
+ * trading only from there.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Table } from 'apache-arrow';
 import { eventsToBatch } from '../../src/core/batch.js';
 import { eventTableFromTables, QUOTE, TRADE, type EventTable } from '../../src/backtest/data-reader.js';
-import { runBacktest, runBacktestSync, type BacktestStrategy } from '../../src/backtest/driver.js';
+import { BacktestDriver, runBacktest, runBacktestSync, type BacktestStrategy } from '../../src/backtest/driver.js';
 import { computeFeatureTable, type FeatureTable } from '../../src/backtest/features-stage.js';
 import { ConstantFeedLatency } from '../../src/backtest/feed-latency.js';
 import { DefaultStrategy } from '../../src/backtest/strategies/default.js';
@@ -166,3 +168,71 @@ describe('runBacktest on the merged captures', () => {
     expect(Array.from(r.equity.ts, (t) => t - t0)).toEqual([0, 750, 3_599_750, 3_600_000]);
   });
 });
+
+/**
+ * From `tradeFrom` on: a GTC limit order at the touch every 150th BTCUSDT quote (alternating
+ * sides, so it rests in the queue), a market order every 700th, and a cancel of any order open
+ * for over 3 s. Its count of quotes is trading state: a restart starts it again.
+ */
+class Maker implements BacktestStrategy {
+  readonly bookLevels = 0;
+  private n = 0;
+  constructor(private tradeFrom: number) {}
+  onQuote(q: { symbol: string; ts: number; bidPrice: number; askPrice: number }, ctx: TradingContext): void {
+    if (q.ts < this.tradeFrom || q.symbol !== 'BTCUSDT') return;
+    this.n++;
+    for (const o of ctx.openOrders(q.symbol)) if (ctx.now - o.submitTs > 3000) ctx.cancel(o.id);
+    const buy = (this.n / 150) % 2 === 0;
+    if (this.n % 150 === 0) ctx.submit({ symbol: q.symbol, side: buy ? 'buy' : 'sell', type: 'limit', price: buy ? q.bidPrice : q.askPrice, qty: 0.01, tag: 'maker' });
+    if (this.n % 700 === 0) ctx.submit({ symbol: q.symbol, side: buy ? 'sell' : 'buy', type: 'market', qty: 0.01, tag: 'taker' });
+  }
+  restart(_ctx: TradingContext, at: { tradeFrom: number }): void {
+    this.tradeFrom = at.tradeFrom;
+    this.n = 0;
+  }
+}
+
+describe('BacktestDriver.restart', () => {
+  // slow answers keep orders on their way at the boundary; the sampled queue draws at random
+  const config = { backtest: { latency_ms: 1500, response_latency_ms: 1500, queue_model: 'probabilistic', queue_sample: true, seed: 3 } } as const;
+
+  it('gives the run that ended there, then the run that replays the whole stream trading only from there', () => {
+    const t0 = events.ts[0]!;
+    const t1 = events.ts[events.length - 1]!;
+    let inFlight = 0;
+    let resting = 0;
+    for (const share of [0.3, 0.55, 0.8]) {
+      const k = Math.round(t0 + share * (t1 - t0));
+      const n = events.lowerBound(k);
+      const driver = new BacktestDriver({ config, strategy: new Maker(t0) });
+      driver.feed(events.range(0, n));
+      const open = driver.sim.openOrders().length;
+      inFlight += open;
+      const first = driver.restart({ tradeFrom: k });
+      driver.feed(events.range(n, events.length));
+      const second = driver.finish();
+      driver.release();
+      const alone = runBacktestSync({ stream: events.range(0, n), config, strategy: new Maker(t0) });
+      expect(json(first), `the run that ended at ${share}`).toBe(json(alone));
+      const replay = runBacktestSync({ stream: events, config, strategy: new Maker(k) });
+      expect(second.fills.length, 'the second run trades').toBeGreaterThan(10);
+      resting += second.fills.filter((f) => f.liquidity === 'maker').length;
+      for (const key of ['orders', 'fills', 'fundings', 'positions', 'signals'] as const) expect(json(second[key]), key).toBe(json(replay[key]));
+      // the replay's curve also holds its flat samples before k
+      const atFills = (c: typeof second.equity) => Array.from(c.equity).filter((_, i) => c.fill[i] === 1);
+      expect(atFills(second.equity)).toEqual(atFills(replay.equity));
+      expect(second.equity.equity[second.equity.length - 1]).toBe(replay.equity.equity[replay.equity.length - 1]);
+      expect(second.equity.ts[0]!, 'the second curve starts at the boundary').toBeGreaterThanOrEqual(k);
+      expect(second.stats.events).toBe(events.length - n);
+    }
+    expect(inFlight, 'orders were open at some boundary').toBeGreaterThan(0);
+    expect(resting, 'resting orders filled as makers').toBeGreaterThan(0);
+  });
+
+  it('needs a strategy that can restart', () => {
+    const driver = new BacktestDriver({ strategy: new Probe() });
+    driver.feed(events.range(0, 100));
+    expect(() => driver.restart()).toThrow(/no restart/);
+  });
+});
+

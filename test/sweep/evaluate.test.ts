@@ -5,7 +5,8 @@
  * record), the in-sample metrics of the `none` scheme against an independent full run through
  * the driver and a MetricsAggregator, the returns on the grid compounding to each segment's
  * total return, trading only from a segment's start, a failing plan recorded without throwing,
- * and a feature table in shared memory through a structured clone.
+ * a feature table in shared memory through a structured clone, and the segments that follow
+ * one another run in one pass giving the records of replaying each from the start.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig, type Config } from '../../src/config.js';
@@ -18,7 +19,7 @@ import { FeaturesSection } from '../../src/microstructure/config.js';
 import { samplePaths } from '../../src/io/sample.js';
 import { DataReader } from '../../src/runs/backtest-data.js';
 import { expandSweep } from '../../src/sweep/expand.js';
-import { evaluatePlan, evaluatePlans, featureTableFor, sampleMsFor, shareFeatureTable, sweepSetup } from '../../src/sweep/evaluate.js';
+import { evaluatePlan, evaluatePlans, featureTableFor, sampleMsFor, segmentChains, shareFeatureTable, sweepSetup } from '../../src/sweep/evaluate.js';
 import { segmentMetrics } from '../../src/sweep/metrics.js';
 import { sweepSpec, type SweepSpecInput } from '../../src/sweep/spec.js';
 import type { RunPlan, RunRecord } from '../../src/sweep/types.js';
@@ -133,7 +134,8 @@ describe('evaluatePlan', () => {
     expect(record.segments[0]!.metrics).toEqual(record.is);
     expect(record.segments[1]!.metrics).toEqual(record.oos);
     expect(record.oos!.startTs!, 'the test segment\'s metrics start at its start').toBeGreaterThanOrEqual(split.setup.segments[1]!.start);
-    expect(record.events).toBe(table.lowerBound(split.setup.segments[0]!.end) + table.length);
+    expect(record.events, 'train then test in one pass over the data').toBe(table.length);
+    expect(evaluatePlan(split.plans[0]!, table, null, split.setup, { onePass: false }).events, 'each segment replayed from the start').toBe(table.lowerBound(split.setup.segments[0]!.end) + table.length);
   });
 
   it('walk-forward: the mean over folds, and returns from block 0\'s train run and each test block', () => {
@@ -217,4 +219,71 @@ describe('shareFeatureTable', () => {
     expect(s.mid[0], 'the clone writes into the same memory').toBe(12345.5);
     expect(f.mid[0], 'the original table is a copy apart').not.toBe(12345.5);
   });
+});
+
+describe('one pass per chain of segments', () => {
+  const w = (start: number, end: number) => ({ start, end });
+
+  it('segmentChains: a split is one chain; a rolling walk-forward one; an anchored one its first block and tests, each longer train alone', () => {
+    expect(segmentChains([w(0, 7), w(7, 10)])).toEqual([[w(0, 7), w(7, 10)]]);
+    const rolling = [w(0, 1), w(1, 2), w(1, 2), w(2, 3), w(2, 3), w(3, 4)];
+    expect(segmentChains(rolling)).toEqual([[w(0, 1), w(1, 2), w(2, 3), w(3, 4)]]);
+    const anchored = [w(0, 1), w(1, 2), w(0, 2), w(2, 3), w(0, 3), w(3, 4)];
+    expect(segmentChains(anchored)).toEqual([[w(0, 1), w(1, 2), w(2, 3), w(3, 4)], [w(0, 2)], [w(0, 3)]]);
+    expect(segmentChains([w(5, 9)])).toEqual([[w(5, 9)]]);
+  });
+
+  /** A record without its event count (one pass goes through fewer events than the replays). */
+  const same = (a: RunRecord, b: RunRecord) => {
+    expect(a.error).toBeNull();
+    expect(b.error).toBeNull();
+    expect(JSON.stringify({ ...a, events: 0 })).toBe(JSON.stringify({ ...b, events: 0 }));
+  };
+
+  it('the records of one pass are those of replaying each segment from the start, byte for byte: every scheme, latency model, loss wall, exits', () => {
+    const validations = [
+      { scheme: 'split', train: 0.6 },
+      { scheme: 'walk-forward', folds: 3 },
+      { scheme: 'walk-forward', folds: 3, anchored: true },
+    ] as const;
+    let trades = 0;
+    for (const validation of validations) {
+      const s = sweep({
+        parameters: {
+          'signal.buy_threshold': { values: [0.5, 1.5] },
+          'strategy.stop_loss_bps': { values: [0, 5] },
+          'backtest.latency_model': { values: ['constant', 'empirical'] },
+          // a wall the first segment breaches: the next one starts with a fresh one
+          'risk.daily_loss_pct': { values: [0.03, 0.0002] },
+        },
+        validation,
+      });
+      for (const p of s.plans) {
+        const f = featureTableFor(p, table);
+        const a = evaluatePlan(p, table, f, s.setup);
+        same(a, evaluatePlan(p, table, f, s.setup, { onePass: false }));
+        trades += a.segments.reduce((k, x) => k + (x.metrics.totalTrades ?? 0), 0);
+      }
+    }
+    expect(trades, 'the runs trade').toBeGreaterThan(500);
+  }, 120_000);
+
+  it('boundaries anywhere: an orders-heavy plan (limit entries, a sampled queue) split at every tenth of the data', () => {
+    for (let k = 1; k <= 9; k++) {
+      const s = sweep({
+        base: {
+          ...BASE,
+          signal: { ...BASE.signal, buy_threshold: 0.3, sell_threshold: 0.3, cooldown_sec: 1 },
+          strategy: { entry_order: 'limit', limit_offset_bps: 0.5, time_stop_sec: 3 },
+          backtest: { latency_model: 'empirical', latency_mul: 20, queue_model: 'probabilistic', queue_sample: true },
+        },
+        parameters: { 'strategy.stop_loss_bps': { values: [2] } },
+        validation: { scheme: 'split', train: k / 10 },
+      } as SweepSpecInput);
+      const p = s.plans[0]!;
+      const a = evaluatePlan(p, table, null, s.setup);
+      same(a, evaluatePlan(p, table, null, s.setup, { onePass: false }));
+      expect(a.oos!.totalTrades, `split at ${k}/10: the test segment trades`).toBeGreaterThan(0);
+    }
+  }, 120_000);
 });

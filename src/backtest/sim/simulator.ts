@@ -104,6 +104,14 @@ export function missingModels(models: Partial<SimulatorModels>): string | null {
   return `TradeSimulator needs ${list}`;
 }
 
+/** The venue's clock and funding schedule at one moment ({@link TradeSimulator.clocks}). */
+export interface VenueClocks {
+  clock: number;
+  nextFunding: number;
+  /** Per venue, in the order first seen: last and next funding time. */
+  funding: Float64Array;
+}
+
 /** An order or cancel on its way to the venue. */
 interface InFlight {
   t: number;
@@ -356,6 +364,56 @@ export class TradeSimulator {
    */
   releaseBooks(): void {
     for (const v of this.venueList) v.releaseBook();
+  }
+
+  /**
+   * The venue's clock and funding schedule now, for {@link restart} to put back: a run that
+   * ends delivers what is still on its way (advancing the clock past the last event, settling
+   * funding due then), which a new run on the same stream has not yet reached.
+   */
+  clocks(): VenueClocks {
+    const n = this.venueList.length;
+    const funding = new Float64Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      funding[2 * i] = this.venueList[i]!.lastFunding;
+      funding[2 * i + 1] = this.venueList[i]!.nextFunding;
+    }
+    return { clock: this.clock, nextFunding: this.nextFunding, funding };
+  }
+
+  /**
+   * A new account on the same market: cash back to the starting cash, every position flat, no
+   * order, fill, funding payment or order in flight, order ids from 1 again, the models' draws
+   * from the start of their seeds; the books, quotes, marks and what the models learnt from the
+   * data stay. `clocks` (taken with {@link clocks} where the new run takes over) puts the clock
+   * and the funding schedule back. What a simulator fed the same events with no orders would
+   * be: the market state depends on the events alone (fills never deplete the recorded book).
+   * `BacktestDriver.restart` calls it between the segments of a sweep run.
+   */
+  restart(clocks: VenueClocks): void {
+    this.orders.length = 0;
+    this.fills.length = 0;
+    this.fundings.length = 0;
+    this.balance = this.options.startingCash;
+    this.inFlight.length = 0;
+    this.seq = 0;
+    this.cancelling.clear();
+    this.open.length = 0;
+    const vs = this.venueList;
+    for (let i = 0; i < vs.length; i++) {
+      const v = vs[i]!;
+      Object.assign(v.position, flatPosition(v.symbol));
+      v.resting.length = 0;
+      if (2 * i < clocks.funding.length) {
+        v.lastFunding = clocks.funding[2 * i]!;
+        v.nextFunding = clocks.funding[2 * i + 1]!;
+      }
+    }
+    this.clock = clocks.clock;
+    this.nextFunding = clocks.nextFunding;
+    this.nextDue = this.nextFunding;
+    this.models.latency.restart?.();
+    this.models.queue.restart?.();
   }
 
   // ---- the venue ---------------------------------------------------------------------------

@@ -112,7 +112,7 @@ export class DefaultStrategy implements BacktestStrategy {
   private lastTs = NaN;
   private lastName = '';
   private last: SymbolState | null = null;
-  private readonly tradeFrom: number;
+  private tradeFrom: number;
 
   constructor(config: BacktestRunConfig = {}, options: DefaultStrategyOptions = {}) {
     this.config = StrategySection.parse(config.strategy ?? {});
@@ -224,6 +224,28 @@ export class DefaultStrategy implements BacktestStrategy {
 
   onEnd(): void {
     this.algo.flush();
+  }
+
+  /**
+   * A new run on the same market (`BacktestDriver.restart`): positions, orders in flight, the
+   * loss wall (started again at `startTs` with the context's equity, as `onStart` does), the
+   * signal records and the order modes are forgotten; the signal layer, the strategy modes,
+   * the volatility and the latest quotes carry on, as none of them depends on what was
+   * traded. Exact with stage-1 rows (`onFeatureRow`, `onFeatures`); with `inline` features
+   * the `onEnd` of the run that ended has flushed the open bars.
+   */
+  restart(ctx: TradingContext, at: { startTs: number; tradeFrom: number }): void {
+    this.ctx = ctx;
+    this.tradeFrom = at.tradeFrom;
+    this.wall.reset();
+    this.wall.update(at.startTs, ctx.equity());
+    this.records.length = 0;
+    this.modes.clear();
+    for (const st of this.states.values()) {
+      st.openedTs = NaN;
+      st.inFlight = 0;
+      st.qty = 0;
+    }
   }
 
   signalRecords(): readonly SignalRecord[] {

@@ -444,3 +444,52 @@ describe('bookkeeping of orders', () => {
     expect(a.tag).toBe('x');
   });
 });
+
+describe('restart: a new account on the same market', () => {
+  it('cash, positions, orders and fills start afresh; the book, the marks, the clock and the funding schedule are those before the first run ended', () => {
+    const s = sim(0);
+    s.onDepth(snapshot(1000, [[59_999, 10]], [[60_001, 10]]));
+    s.submit({ symbol: SYM, side: 'buy', type: 'market', qty: 2 }, 1000);
+    s.onMark(mark(1500, 60_000, 0.0001, 28_800_000));
+    s.onMark(mark(28_799_000, 60_010, 0.0002, 28_800_000));
+    const clocks = s.clocks();
+    // the first run ends: what is on its way is delivered past the last event, and funding settles
+    s.advanceTo(28_800_500);
+    expect(s.fundings).toHaveLength(1);
+    s.restart(clocks);
+    expect([s.cash, s.position(SYM).qty, s.orders.length, s.fills.length, s.fundings.length, s.now]).toEqual([10_000, 0, 0, 0, 0, 28_799_000]);
+    expect(s.markPrice(SYM), 'the mark stays').toBe(60_010);
+    // the second run buys 1 before the funding time: it pays 1 × 60,010 × 0.0002 = 12.002
+    const o = s.submit({ symbol: SYM, side: 'buy', type: 'market', qty: 1 }, 28_799_000);
+    expect(o.id, 'order ids start again').toBe(1);
+    s.onQuote(quote(28_800_500, 60_000, 1, 60_001, 1));
+    expect(s.fills.map((f) => [f.price, f.qty, f.ts])).toEqual([[60_001, 1, 28_799_000]]);
+    expect(s.fundings.map((f) => [f.ts, f.qty, f.amount])).toEqual([[28_800_000, 1, expect.closeTo(12.002, 9)]]);
+  });
+
+  it('the models draw again from their seeds, keeping what they learnt from the data', () => {
+    const m = new EmpiricalLatency({ seed: 5, window: 64 });
+    for (let i = 0; i < 64; i++) m.observe(1_000 * i, 1_000 * i + 5 + ((i * 37) % 23));
+    const first = [m.entry(), m.response(), m.entry()];
+    m.restart();
+    expect([m.entry(), m.response(), m.entry()]).toEqual(first);
+    expect(new Set(first).size, 'three different draws').toBeGreaterThan(1);
+    const q = new ProbabilisticQueue({ sample: true, seed: 9 });
+    const walk = () => {
+      const p = new QueuePosition();
+      q.join(p, 10);
+      q.depth(p, 10, 30); // 20 join behind it
+      const out: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        q.depth(p, 30 - i, 29 - i);
+        out.push(p.ahead);
+      }
+      return out;
+    };
+    const a = walk();
+    q.restart();
+    expect(walk()).toEqual(a);
+    expect(walk(), 'without a restart the draws go on').not.toEqual(a);
+  });
+});
+

@@ -18,6 +18,8 @@ export interface LatencyModel {
   response(venueTs: number): number;
   /** A market event's exchange and receive times, for models that learn from the data; the simulator calls it for every event when present. */
   observe?(ts: number, recvTs: number): void;
+  /** Draw again from the start of the seed, keeping what was learnt from the data: a new run on the same market (`TradeSimulator.restart`). */
+  restart?(): void;
 }
 
 /**
@@ -154,5 +156,10 @@ export class EmpiricalLatency implements LatencyModel {
 
   response(): number {
     return this.responseBaseMs + this.responseMul * this.draw();
+  }
+
+  /** The draws start again from the seed; the delays measured so far stay (they are the market's). */
+  restart(): void {
+    this.rng.reset();
   }
 }

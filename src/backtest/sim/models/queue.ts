@@ -33,6 +33,8 @@ export interface QueueModel {
   trade(q: QueuePosition, qty: number): void;
   /** The displayed size at the order's price changed from `prev` (`NaN` when not known before) to `next`. */
   depth(q: QueuePosition, prev: number, next: number): void;
+  /** Draw again from the start of the seed: a new run on the same market (`TradeSimulator.restart`). */
+  restart?(): void;
 }
 
 /**
@@ -116,6 +118,11 @@ export class ProbabilisticQueue implements QueueModel {
     if (!(this.n > 0) || !Number.isFinite(this.n)) throw new RangeError(`queue probability exponent ${this.n}: expected a finite number > 0`);
     this.sample = options.sample ?? false;
     this.rng = this.sample ? new SeededRandom(options.seed ?? 1) : null;
+  }
+
+  /** The draws start again from the seed. */
+  restart(): void {
+    this.rng?.reset();
   }
 
   private f(x: number): number {

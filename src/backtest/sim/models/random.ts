@@ -13,12 +13,19 @@
  */
 export class SeededRandom {
   private state: number;
+  private readonly first: number;
 
   constructor(readonly seed: number) {
     let z = (Math.trunc(seed) | 0) + 0x9e3779b9;
     z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    this.state = (z ^ (z >>> 16)) >>> 0;
+    this.first = (z ^ (z >>> 16)) >>> 0;
+    this.state = this.first;
+  }
+
+  /** Back to the start of the seed's sequence (a new run draws what a fresh generator would). */
+  reset(): void {
+    this.state = this.first;
   }
 
   /** The next number in [0, 1). */
