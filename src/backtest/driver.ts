@@ -410,15 +410,19 @@ export class BacktestDriver {
   /** The next chunk of the stream; `features` when precomputed for exactly this table. */
   feed(t: EventTable, features?: FeatureTable | null): void {
     if (this.finished) throw new Error('feed after finish');
-    const f = !this.wantsRows ? null : (features ?? this.stage!.run(t));
-    const live: Live = { t, f, local: this.localTimes(t), fed: 0, next: 0, fr: 0 };
-    this.chunks.push(live);
     for (const s of t.symbols) {
       if (!this.symbolSet.has(s)) {
         this.symbolSet.add(s);
         this.symbols.push(s);
       }
     }
+    // an empty chunk has nothing to deliver (tested here, not after the loop: code after a hot
+    // loop has no type feedback when V8 compiles the loop, and a test there sends the run back
+    // to the interpreter at the end of every chunk, to climb the tiers again on the next one)
+    if (t.length === 0) return;
+    const f = !this.wantsRows ? null : (features ?? this.stage!.run(t));
+    const live: Live = { t, f, local: this.localTimes(t), fed: 0, next: 0, fr: 0 };
+    this.chunks.push(live);
     const { kind, row, sym, ts } = t;
     const view = this.view;
     const sim = this.sim;
@@ -449,8 +453,6 @@ export class BacktestDriver {
       live.fed = i + 1;
       this.events++;
     }
-    // a chunk with nothing to deliver is done (an empty one)
-    if (t.length === 0) this.chunks.pop();
   }
 
   /**
