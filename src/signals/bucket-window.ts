@@ -44,21 +44,18 @@ export class BucketWindow {
 
   /** Add `v` at time `ts` (a `ts` before the latest one seen counts at the latest). */
   add(ts: number, v: number): void {
-    if (!this.advance(ts)) return;
-    const s = this.cs;
-    if (this.mode === 'sum') {
-      this.vals[s]! += v;
-      this.acc += v;
-    } else if (v < this.vals[s]!) this.vals[s] = v;
+    if (this.advance(ts)) this.put(v);
   }
 
   /**
    * {@link add} at `at.ts`: the time read from an object, for a caller on a per-event path (a
    * time passed as a number to a call V8 does not inline is boxed, an allocation per call; an
-   * object is not).
+   * object is not). {@link advance} decides the common case — a time in the current bucket —
+   * in code small enough to inline, so the time reaches no call; only a new bucket (once a
+   * step) does.
    */
   addAt(at: { readonly ts: number }, v: number): void {
-    this.add(at.ts, v);
+    if (this.advance(at.ts)) this.put(v);
   }
 
   /** {@link advance} to `at.ts` (see {@link addAt}). */
@@ -73,6 +70,20 @@ export class BucketWindow {
       this.last = ts;
       return true;
     }
+    return this.roll(ts);
+  }
+
+  /** `v` into the current bucket. */
+  private put(v: number): void {
+    const s = this.cs;
+    if (this.mode === 'sum') {
+      this.vals[s]! += v;
+      this.acc += v;
+    } else if (v < this.vals[s]!) this.vals[s] = v;
+  }
+
+  /** {@link advance} past the common case: a new bucket, an earlier time, not a time. */
+  private roll(ts: number): boolean {
     if (!Number.isFinite(ts)) return false;
     if (ts < this.last) ts = this.last;
     this.last = ts;
