@@ -504,10 +504,8 @@ export class BacktestDriver {
     if (typeof strategy.restart !== 'function') throw new Error('restart: the strategy has no restart()');
     if (this.finished) throw new Error('restart after finish');
     const clocks = this.sim.clocks();
-    this.finished = true;
     this.end();
     const ended = this.result();
-    this.finished = false;
     this.horizon = this.lastTs;
     this.sim.restart(clocks);
     this.ctx.restart(this.startingCash);

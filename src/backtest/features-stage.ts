@@ -636,7 +636,7 @@ export function featureTableRange(f: FeatureTable, from: number, to: number): Fe
   if (lo === 0 && hi === f.length) return f;
   const v = <T extends Float64Array | Int32Array | Int8Array | Uint16Array>(a: T): T => a.subarray(lo, hi) as T;
   const length = hi - lo;
-  const at = from > 0 ? rebased(f.at.subarray(lo, hi), from) : v(f.at);
+  const at = from > 0 ? rebased(v(f.at), from) : v(f.at);
   return {
     length,
     at,

@@ -141,7 +141,7 @@ interface SegmentRun {
 }
 
 /** A segment's span of exchange time, `[start, end)`. */
-export interface Window {
+export interface SegmentSpan {
   start: number;
   end: number;
 }
@@ -156,9 +156,9 @@ export interface Window {
  *
  * @example segmentChains([{ start: 0, end: 7 }, { start: 7, end: 10 }]) // [[{0, 7}, {7, 10}]]
  */
-export function segmentChains(segments: readonly Window[]): Window[][] {
+export function segmentChains(segments: readonly SegmentSpan[]): SegmentSpan[][] {
   const seen = new Set<string>();
-  const left: Window[] = [];
+  const left: SegmentSpan[] = [];
   for (const s of segments) {
     const key = `${s.start}:${s.end}`;
     if (seen.has(key)) continue;
@@ -166,7 +166,7 @@ export function segmentChains(segments: readonly Window[]): Window[][] {
     left.push({ start: s.start, end: s.end });
   }
   left.sort((a, b) => a.start - b.start || a.end - b.end);
-  const chains: Window[][] = [];
+  const chains: SegmentSpan[][] = [];
   while (left.length > 0) {
     const chain = [left.shift()!];
     for (;;) {
@@ -185,7 +185,7 @@ export function segmentChains(segments: readonly Window[]): Window[][] {
  * module comment); `features` the stage-1 table of the whole data, or null to compute the
  * pass's own. Gives each segment's run and the events the pass went through.
  */
-function runChain(config: BacktestRunConfig, table: EventTable, features: FeatureTable | null, chain: readonly Window[], stepMs: number): { runs: SegmentRun[]; events: number } {
+function runChain(config: BacktestRunConfig, table: EventTable, features: FeatureTable | null, chain: readonly SegmentSpan[], stepMs: number): { runs: SegmentRun[]; events: number } {
   const n = table.lowerBound(chain[chain.length - 1]!.end);
   const f = features ? featureTablePrefix(features, n) : new FeatureStage(FeaturesSection.parse(config.features ?? {})).run(table.range(0, n));
   const startingCash = BacktestSection.parse(config.backtest ?? {}).starting_cash;

@@ -162,7 +162,8 @@ export class DefaultStrategy implements BacktestStrategy {
   /**
    * Each quote moves the mode clock; a quote that moves the mid feeds the volatility (an
    * unchanged mid only moves its clock, which {@link EwmaVolatility.valueAt} accounts for when
-   * the value is read, without changing it) and, while the symbol is held, the loss wall (equity changes with the mid only).
+   * the value is read, without changing it) and, while the symbol is held, the loss wall
+   * (equity changes with the mid only).
    */
   onQuote(q: QuoteEvent, ctx: TradingContext): void {
     const st = this.state(q.symbol);
