@@ -14,7 +14,7 @@ import { eventsToBatch } from '../../src/core/batch.js';
 import { eventTableFromTables, QUOTE, TRADE, type EventTable } from '../../src/backtest/data-reader.js';
 import { BacktestDriver, runBacktest, runBacktestSync, type BacktestStrategy } from '../../src/backtest/driver.js';
 import { computeFeatureTable, type FeatureTable } from '../../src/backtest/features-stage.js';
-import { ConstantFeedLatency } from '../../src/backtest/feed-latency.js';
+import { ConstantFeedLatency, RecordedFeedLatency, type FeedLatency } from '../../src/backtest/feed-latency.js';
 import { DefaultStrategy } from '../../src/backtest/strategies/default.js';
 import type { Fill, Order, TradingContext } from '../../src/backtest/types.js';
 import { StrategyModeManager } from '../../src/risk/strategy-mode.js';
@@ -233,6 +233,34 @@ describe('BacktestDriver.restart', () => {
     const driver = new BacktestDriver({ strategy: new Probe() });
     driver.feed(events.range(0, 100));
     expect(() => driver.restart()).toThrow(/no restart/);
+  });
+});
+
+describe('RecordedFeedLatency', () => {
+  it('the gap above its trailing least, worked by hand', () => {
+    const f = new RecordedFeedLatency({ baseMs: 1 });
+    expect([f.delay(1_000, -270), f.delay(1_010, -255), f.delay(1_020, NaN)]).toEqual([1, 6, 1]);
+  });
+
+  it('delays over a chunk are delay event by event, on the real captures; a model with delay alone runs the same backtest', () => {
+    const ts = new Float64Array(events.length);
+    const recv = new Float64Array(events.length);
+    for (let i = 0; i < events.length; i++) {
+      const r = events.row[i]!;
+      const k = events.kind[i];
+      ts[i] = events.ts[i]!;
+      recv[i] = (k === QUOTE ? events.quote.recvTs : k === TRADE ? events.trade.recvTs : events.depth.recvTs)[r]!;
+    }
+    const one = new RecordedFeedLatency();
+    const each = Array.from(ts, (t, i) => one.delay(t, recv[i]!));
+    new RecordedFeedLatency().delays(ts, recv, events.length);
+    expect(Array.from(recv)).toEqual(each);
+    expect(each.reduce((m, x) => (x > m ? x : m), 0), 'the captures have delays').toBeGreaterThan(5);
+    const inner = new RecordedFeedLatency();
+    const perEvent: FeedLatency = { name: 'per-event', delay: (t, r) => inner.delay(t, r) };
+    const a = runBacktestSync({ stream: events, features, config: {}, seed: 7 });
+    const b = runBacktestSync({ stream: events, features, config: {}, seed: 7, feed: perEvent });
+    expect(json(b)).toBe(json(a));
   });
 });
 
