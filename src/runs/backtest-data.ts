@@ -14,6 +14,7 @@
  * all of this runs on a worker thread (`read-worker.ts`) and the chunks are handed over as they
  * are made, so the reading overlaps whatever the caller does with them.
  */
+import { on } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { Table } from 'apache-arrow';
 import { OfiError, UserInputError } from '../core/errors.js';
@@ -30,12 +31,11 @@ import { eventTableFromTables, StreamMerge, EventTable } from '../backtest/data-
 import type { ReadWorkerData } from './read-worker.js';
 import { bundledWorkerUrl } from './worker-url.js';
 
-/** A read worker's messages (see `read-worker.ts`), and its exit. */
+/** A read worker's messages (see `read-worker.ts`). */
 type ReadWorkerReply =
   | { t: 'chunk'; d: EventTableData }
   | { t: 'end'; report: DataReadReport }
-  | { t: 'error'; message: string; code: string | null; user?: boolean }
-  | { t: 'exit'; code: number };
+  | { t: 'error'; message: string; code: string | null; user?: boolean };
 
 /** Options of {@link DataReader}. */
 export interface DataReaderOptions {
@@ -122,33 +122,27 @@ export class DataReader {
     const ahead = Math.max(1, this.options.ahead ?? 4);
     const data: ReadWorkerData = { sources: this.sources.map((s) => ({ ...s })), options: { ...this.options, worker: false }, ahead };
     const worker = new Worker(bundledWorkerUrl('read-worker'), { workerData: data });
-    const inbox: ReadWorkerReply[] = [];
-    let wake: (() => void) | null = null;
-    const take = (m: ReadWorkerReply): void => {
-      inbox.push(m);
-      const w = wake;
-      wake = null;
-      w?.();
-    };
-    worker.on('message', take);
-    worker.on('error', (err) => take({ t: 'error', message: err instanceof Error ? err.message : String(err), code: null }));
-    worker.on('exit', (code) => take({ t: 'exit', code }));
     const names = this.sources.map((s) => s.path).join(', ');
+    let exitCode = NaN;
+    worker.once('exit', (code) => (exitCode = code));
     try {
-      for (;;) {
-        while (inbox.length === 0) await new Promise<void>((r) => (wake = r));
-        const m = inbox.shift()!;
+      // the worker's messages until it exits; an 'error' event (an exception the worker did not catch) throws here
+      for await (const [m] of on(worker, 'message', { close: ['exit'] }) as AsyncIterable<[ReadWorkerReply]>) {
         if (m.t === 'chunk') {
           worker.postMessage(1);
           yield EventTable.fromData(m.d);
         } else if (m.t === 'end') {
           this.report = m.report;
           return;
-        } else if (m.t === 'error') {
-          if (m.user) throw new UserInputError(m.message, m.code ?? undefined);
-          throw m.code ? new OfiError(m.message, m.code) : new Error(`reading ${names}: ${m.message}`);
-        } else throw new Error(`reading ${names}: the read worker stopped (exit code ${m.code}) before the end of the data`);
+        } else if (m.user) throw new UserInputError(m.message, m.code ?? undefined);
+        else if (m.code) throw new OfiError(m.message, m.code);
+        else throw new Error(m.message);
       }
+      throw new Error(`the read worker stopped (exit code ${exitCode}) before the end of the data`);
+    } catch (err) {
+      // the toolkit's own errors as they are; any other names the sources
+      if (err instanceof OfiError) throw err;
+      throw new Error(`reading ${names}: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
       await worker.terminate();
     }
