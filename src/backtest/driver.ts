@@ -537,15 +537,13 @@ export class BacktestDriver {
     const clocks = this.sim.clocks();
     this.end();
     const ended = this.result();
-    this.horizon = this.lastTs;
+    // end() delivered every note and arrival: the queues are empty
     this.sim.restart(clocks);
     this.ctx.restart(this.startingCash);
     if (this.started) strategy.restart(this.ctx, { startTs: this.firstTs, tradeFrom: next.tradeFrom ?? -Infinity });
     this.hooks = next.hooks ?? {};
     this.curve = new Curve();
     this.marks.clear();
-    this.notes.length = 0;
-    this.arrivals.length = 0;
     this.eventsBefore = this.events;
     this.featureRowsBefore = this.featureRows;
     return ended;
