@@ -40,14 +40,14 @@
  * clock point.
  *
  * Features: given the stage-1 table of the whole data (computed once per `featureKey` and
- * shared, {@link featureTableFor}), a segment's run gets the rows of its events
- * (`featureTablePrefix`); without it, each segment's run computes its own over its events. The
- * two give the same record.
+ * shared, {@link featureTableFor}), a pass hands each segment the rows of its events
+ * (`featureTableRange`); without it, each pass computes its own over the events it goes
+ * through. The two give the same record.
  */
 import { BacktestSection } from '../backtest/config.js';
 import type { EventTable } from '../backtest/data/event-table.js';
 import { BacktestDriver, type BacktestRunConfig, type EquityCurve } from '../backtest/driver.js';
-import { FeatureStage, featureTablePrefix, featureTableRange, type FeatureTable } from '../backtest/features-stage.js';
+import { FeatureStage, featureTableRange, type FeatureTable } from '../backtest/features-stage.js';
 import { MetricsAggregator } from '../backtest/metrics.js';
 import { DefaultStrategy } from '../backtest/strategies/default.js';
 import { UserInputError } from '../core/errors.js';
@@ -187,7 +187,7 @@ export function segmentChains(segments: readonly SegmentSpan[]): SegmentSpan[][]
  */
 function runChain(config: BacktestRunConfig, table: EventTable, features: FeatureTable | null, chain: readonly SegmentSpan[], stepMs: number): { runs: SegmentRun[]; events: number } {
   const n = table.lowerBound(chain[chain.length - 1]!.end);
-  const f = features ? featureTablePrefix(features, n) : new FeatureStage(FeaturesSection.parse(config.features ?? {})).run(table.range(0, n));
+  const f = features ?? new FeatureStage(FeaturesSection.parse(config.features ?? {})).run(table.range(0, n));
   const startingCash = BacktestSection.parse(config.backtest ?? {}).starting_cash;
   const aggs = chain.map(() => new MetricsAggregator({ returnsIntervalMs: stepMs, startValue: startingCash }));
   const first = chain[0]!;
