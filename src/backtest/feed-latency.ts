@@ -39,6 +39,10 @@ export class ConstantFeedLatency implements FeedLatency {
   delay(): number {
     return this.ms;
   }
+
+  delays(_ts: Float64Array, io: Float64Array, n: number): void {
+    io.fill(this.ms, 0, n);
+  }
 }
 
 /** Options of {@link RecordedFeedLatency}. */
@@ -80,18 +84,6 @@ export class RecordedFeedLatency implements FeedLatency {
   }
 
   delays(ts: Float64Array, io: Float64Array, n: number): void {
-    const min = this.min;
-    const base = this.baseMs;
-    for (let i = 0; i < n; i++) {
-      const t = ts[i]!;
-      const d = io[i]! - t;
-      if (!(d === d) || !(t === t)) {
-        io[i] = base;
-        continue;
-      }
-      min.add(t, d);
-      const x = d - min.value;
-      io[i] = base + (x > 0 ? x : 0);
-    }
+    for (let i = 0; i < n; i++) io[i] = this.delay(ts[i]!, io[i]!);
   }
 }
