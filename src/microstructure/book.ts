@@ -194,6 +194,20 @@ export class LocalOrderBook implements GridKeeper {
     this.asks.writeTop(k, out.askPrices, out.askQtys);
   }
 
+  /**
+   * Write the best `k` levels of one side (`side` +1 bids, −1 asks) into `prices` and `qtys`,
+   * best first (missing: price NaN, size 0). What a taker meets is one side: the other is not
+   * walked. No allocation.
+   */
+  topSide(side: 1 | -1, k: number, prices: Float64Array, qtys: Float64Array): void {
+    (side === 1 ? this.bids : this.asks).writeTop(k, prices, qtys);
+  }
+
+  /** Levels on one side (`side` +1 bids, −1 asks). */
+  sideSize(side: 1 | -1): number {
+    return (side === 1 ? this.bids : this.asks).size;
+  }
+
   /** Levels on each side. */
   get depth(): { bids: number; asks: number } {
     return { bids: this.bids.size, asks: this.asks.size };

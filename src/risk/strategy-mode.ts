@@ -90,6 +90,8 @@ export class StrategyModeManager {
   private readonly retSq: Float64Array;
   private readonly retN: Float64Array;
   private cur = NaN;
+  /** The ring slot of {@link cur} (`cur % ring`, kept as the clock moves: a `%` of a large double per event is a library call). */
+  private slot = 0;
   private first = NaN;
   private lastTs = -Infinity;
   /** The time {@link clock} moves to. */
@@ -137,7 +139,7 @@ export class StrategyModeManager {
     if (!this.config.enabled) return this.current;
     this.at = e.ts;
     if (!this.clock()) return this.current;
-    const slot = this.cur % this.trades.length;
+    const slot = this.slot;
     if (e.type === 'trade') this.trades[slot]!++;
     else if (e.type === 'quote') {
       this.quotes[slot]!++;
@@ -218,6 +220,7 @@ export class StrategyModeManager {
     const b = Math.floor(ts / this.stepMs);
     if (this.cur !== this.cur) {
       this.cur = b;
+      this.slot = b % this.trades.length;
       this.first = b;
       this.clearSlot(b);
       return true;
@@ -260,6 +263,7 @@ export class StrategyModeManager {
     }
     this.clearSlot(b);
     this.cur = b;
+    this.slot = b % this.trades.length;
     this.evaluate(b * this.stepMs);
   }
 

@@ -89,6 +89,17 @@ describe('local order book: Binance sync rules', () => {
             expect(top.askQtys[m]).toBe(wantA[m]?.[1] ?? 0);
           }
           expect(book.depth).toEqual({ bids: bids.size, asks: asks.size });
+          // one side at a time, to its last level (what a taker walks)
+          for (const [side, want] of [[1, wantB], [-1, wantA]] as const) {
+            const n = book.sideSize(side);
+            expect(n).toBe(want.length);
+            const px = new Float64Array(n + 1).fill(-1);
+            const qty = new Float64Array(n + 1).fill(-1);
+            book.topSide(side, n, px, qty);
+            expect(Array.from(px.subarray(0, n))).toEqual(want.map((x) => x[0]));
+            expect(Array.from(qty.subarray(0, n))).toEqual(want.map((x) => x[1]));
+            expect([px[n], qty[n]], 'nothing written past k').toEqual([-1, -1]);
+          }
         });
       }),
     );

@@ -13,7 +13,7 @@
  * @see https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/How-to-manage-a-local-order-book-correctly
  */
 import type { DepthLevelsView } from '../../core/events.js';
-import { LocalOrderBook, topLevels, type BookDiff, type TopLevels } from '../../microstructure/book.js';
+import { LocalOrderBook, type BookDiff } from '../../microstructure/book.js';
 import type { BookView, Order, Position } from '../types.js';
 import { flatPosition } from './account.js';
 import type { TakerBook } from './models/fill.js';
@@ -138,7 +138,9 @@ export class SymbolVenue {
     bids: [],
     asks: [],
   };
-  private top: TopLevels = topLevels(64);
+  /** One side's best levels, written by {@link levels}. */
+  private lvPx = new Float64Array(64);
+  private lvQty = new Float64Array(64);
   private readonly viewBook: TakerBook = { dir: 1, n: 0, prices: new Float64Array(64), qtys: new Float64Array(64), hasDepth: true };
 
   constructor(readonly symbol: string) {
@@ -224,14 +226,18 @@ export class SymbolVenue {
     return b === b ? b : a;
   }
 
-  /** Fill `top` with the best `max` levels of the local book (both sides, best first); returns how many the `dir` side holds. */
+  /** Fill {@link lvPx} and {@link lvQty} with the best `max` levels of one side of the local book (`dir` +1: the asks, −1: the bids), best first; returns how many. */
   private levels(dir: 1 | -1, max = Infinity): number {
     const book = this.book!;
-    const { bids, asks } = book.depth;
-    const k = Math.min(Math.max(bids, asks), max);
-    if (this.top.bidPrices.length < k) this.top = topLevels(Math.max(k, this.top.bidPrices.length * 2));
-    book.topK(k, this.top);
-    return Math.min(dir === 1 ? asks : bids, k);
+    const side = dir === 1 ? -1 : 1;
+    const k = Math.min(book.sideSize(side), max);
+    if (this.lvPx.length < k) {
+      const n = Math.max(k, this.lvPx.length * 2);
+      this.lvPx = new Float64Array(n);
+      this.lvQty = new Float64Array(n);
+    }
+    book.topSide(side, k, this.lvPx, this.lvQty);
+    return k;
   }
 
   /**
@@ -262,8 +268,8 @@ export class SymbolVenue {
           tb.qtys[0] = quoteQty;
         }
       }
-      const P = dir === 1 ? this.top.askPrices : this.top.bidPrices;
-      const Q = dir === 1 ? this.top.askQtys : this.top.bidQtys;
+      const P = this.lvPx;
+      const Q = this.lvQty;
       const behindQuote = n === 1;
       for (let i = 0; i < levels; i++) {
         const p = P[i]!;
@@ -291,8 +297,8 @@ export class SymbolVenue {
     const book = this.book;
     if (book === null || !book.synced) return NaN;
     const levels = this.levels(-dir as 1 | -1);
-    const P = dir === 1 ? this.top.bidPrices : this.top.askPrices;
-    const Q = dir === 1 ? this.top.bidQtys : this.top.askQtys;
+    const P = this.lvPx;
+    const Q = this.lvQty;
     for (let i = 0; i < levels; i++) {
       if (P[i] === price) return Q[i]!;
       if (dir * (P[i]! - price) < 0) return 0; // passed it: no such level
