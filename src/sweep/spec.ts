@@ -45,7 +45,7 @@ export const ParamSpecSchema = z
         from: z.number().describe('First value.'),
         to: z.number().describe('Last value (inclusive when a whole number of steps from `from`).'),
         step: z.number().positive().describe('Step, > 0; values are computed in exact decimals (0.1 steps give 0.3, not 0.30000000000000004).'),
-      })
+      }, { error: (iss) => (iss.code === 'invalid_type' ? 'expected { from, to, step }, e.g. range: { from: 10, to: 30, step: 5 }' : undefined) })
       .strict()
       .optional()
       .describe('An inclusive range with a step: from, from + step, … ≤ to.'),
@@ -55,7 +55,7 @@ export const ParamSpecSchema = z
         max: z.number().describe('Upper bound.'),
         log: z.boolean().default(false).describe('Draw uniformly in log space (for scale parameters; min > 0).'),
         int: z.boolean().default(false).describe('Draw whole numbers in [min, max], both included.'),
-      })
+      }, { error: (iss) => (iss.code === 'invalid_type' ? 'expected { min, max } (and log, int if wanted), e.g. random: { min: 0.5, max: 2 }' : undefined) })
       .strict()
       .optional()
       .describe('A seeded random draw in [min, max), `samples` draws per sweep.'),
@@ -212,15 +212,17 @@ export function baseLayer(spec: SweepSpec, file: string, lines: Record<string, n
  * bounds make sense, the objective names a metric, the base is a valid configuration, and every
  * grid or range value (and a random parameter's bounds) passes its own field's rules. `lines`
  * (from the file) put the line into messages. Throws a {@link UserInputError} naming the file,
- * the line and the field.
+ * the line and the field of every problem (joined by `; `, as a `ConfigError` does).
  */
 export function checkSweepSpec(spec: SweepSpec, file: string, lines: Record<string, number> = {}): void {
   const where = (path: string) => {
     const l = lineOfPath(lines, path);
     return l === null ? file : `${file}:${l}`;
   };
-  const fail = (path: string, msg: string): never => {
-    throw new UserInputError(`${where(path)}: ${path}: ${msg}`, 'E_SWEEP');
+  // every problem is reported, not just the first: a sweep file is fixed in one go
+  const problems: string[] = [];
+  const fail = (path: string, msg: string): void => {
+    problems.push(`${where(path)}: ${path}: ${msg}`);
   };
   if (!isMetricName(spec.objective.metric)) {
     const near = closestPath(spec.objective.metric, METRIC_NAMES);
@@ -229,14 +231,13 @@ export function checkSweepSpec(spec: SweepSpec, file: string, lines: Record<stri
   const leaves = configLeaves().filter((l) => (SWEEPABLE_SECTIONS as readonly string[]).includes(l.path.split('.')[0]!));
   const known = leaves.map((l) => l.path);
   const base = baseLayer(spec, file, lines);
+  let baseOk = true;
   try {
     resolveLayers(ConfigSchema, [base]);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      const i = err.issues[0]!;
-      fail(`base.${i.path}`, `${i.expected}${i.value === undefined ? '' : `, got ${JSON.stringify(i.value)}`}`);
-    }
-    throw err;
+    if (!(err instanceof ConfigError)) throw err;
+    baseOk = false;
+    for (const i of err.issues) fail(`base.${i.path}`, `${i.expected}${i.value === undefined ? '' : `, got ${JSON.stringify(i.value)}`}`);
   }
   for (const [path, p] of Object.entries(spec.parameters)) {
     const at = `parameters.${path}`;
@@ -245,15 +246,22 @@ export function checkSweepSpec(spec: SweepSpec, file: string, lines: Record<stri
       const section = path.split('.')[0]!;
       const other = configLeaves().some((l) => l.path === path);
       if (other) fail(at, `the ${section} section does not change a backtest; sweepable sections: ${SWEEPABLE_SECTIONS.join(', ')}`);
-      fail(at, `unknown parameter${known.length ? ` (closest: ${closestPath(path, known)})` : ''}`);
+      else fail(at, `unknown parameter${known.length ? ` (closest: ${closestPath(path, known)})` : ''}`);
+      continue;
     }
-    if (leaf!.kind === 'array' || leaf!.kind === 'other') fail(at, `a ${leaf!.kind === 'array' ? 'list' : 'mapping'} value cannot be swept (only numbers, booleans and names)`);
+    if (leaf.kind === 'array' || leaf.kind === 'other') {
+      fail(at, `a ${leaf.kind === 'array' ? 'list' : 'mapping'} value cannot be swept (only numbers, booleans and names)`);
+      continue;
+    }
+    const before = problems.length;
     if (p.range) {
       if (p.range.to < p.range.from) fail(`${at}.range.to`, `expected to ≥ from (${p.range.from}), got ${p.range.to}`);
-      try {
-        rangeValues(p.range);
-      } catch (err) {
-        fail(`${at}.range`, (err as Error).message);
+      else {
+        try {
+          rangeValues(p.range);
+        } catch (err) {
+          fail(`${at}.range`, (err as Error).message);
+        }
       }
     }
     if (p.random) {
@@ -261,8 +269,10 @@ export function checkSweepSpec(spec: SweepSpec, file: string, lines: Record<stri
       if (!(r.max > r.min)) fail(`${at}.random.max`, `expected max > min (${r.min}), got ${r.max}`);
       if (r.log && !(r.min > 0)) fail(`${at}.random.min`, `a log draw needs min > 0, got ${r.min}`);
       if (r.int && !(Math.floor(r.max) >= Math.ceil(r.min))) fail(`${at}.random`, `no whole number in [${r.min}, ${r.max}]`);
-      if (leaf!.kind === 'integer' && !r.int) fail(`${at}.random.int`, `${path} takes whole numbers: draw with int: true`);
+      if (leaf.kind === 'integer' && !r.int) fail(`${at}.random.int`, `${path} takes whole numbers: draw with int: true`);
     }
+    // the values are checked against a valid base, from a valid range or draw
+    if (!baseOk || problems.length > before) continue;
     // each value on its own, against its own rules (type, bounds, names); rules between fields
     // (strong_buy_threshold ≥ buy_threshold) depend on the other parameters and are checked
     // per combination when the sweep is expanded
@@ -282,6 +292,7 @@ export function checkSweepSpec(spec: SweepSpec, file: string, lines: Record<stri
       fail(vpath, `value ${JSON.stringify(v)} of ${path}: ${expected}`);
     });
   }
+  if (problems.length > 0) throw new UserInputError(problems.join('; '), 'E_SWEEP');
 }
 
 function issueText(issue: z.core.$ZodIssue): { path: string; text: string } {
@@ -291,12 +302,14 @@ function issueText(issue: z.core.$ZodIssue): { path: string; text: string } {
     return { path: path ? `${path}.${key}` : key, text: `unknown key${issue.keys.length > 1 ? `s ${issue.keys.join(', ')}` : ''}` };
   }
   if (issue.code === 'invalid_union' && path === 'validation') return { path: 'validation.scheme', text: 'expected one of "split", "walk-forward", "none"' };
+  const missing = /^Invalid input: expected (\w+), received undefined$/.exec(issue.message);
+  if (missing) return { path, text: `missing (expected a ${missing[1]})` };
   return { path, text: issue.message };
 }
 
 /**
- * Parse and check a sweep file's text; `file` names it in messages. Throws a one-line
- * {@link UserInputError} (`file:line: field: what was expected`).
+ * Parse and check a sweep file's text; `file` names it in messages. Throws a
+ * one-line {@link UserInputError} naming every problem (`file:line: field: what was expected`, joined by `; `).
  *
  * @example
  * parseSweepSpec('parameters:\n  signal.buy_treshold: { values: [1, 2] }\n', 'sweep.yaml')
@@ -308,9 +321,12 @@ export function parseSweepSpec(text: string, file: string): SweepSpec {
   if (typeof d !== 'object' || Array.isArray(d)) throw new UserInputError(`${file}: a sweep file must be a mapping (name, parameters, objective, validation …)`, 'E_SWEEP');
   const parsed = SweepSpecSchema.safeParse(d);
   if (!parsed.success) {
-    const { path, text: msg } = issueText(parsed.error.issues[0]!);
-    const l = lineOfPath(lines, path);
-    throw new UserInputError(`${l === null ? file : `${file}:${l}`}: ${path || '(top)'}: ${msg}`, 'E_SWEEP');
+    const problems = parsed.error.issues.map((issue) => {
+      const { path, text: msg } = issueText(issue);
+      const l = lineOfPath(lines, path);
+      return `${l === null ? file : `${file}:${l}`}: ${path || '(top)'}: ${msg}`;
+    });
+    throw new UserInputError(problems.join('; '), 'E_SWEEP');
   }
   checkSweepSpec(parsed.data, file, lines);
   return parsed.data;
@@ -324,8 +340,11 @@ export function parseSweepSpec(text: string, file: string): SweepSpec {
 export function sweepSpec(input: SweepSpecInput, origin = 'sweep'): SweepSpec {
   const parsed = SweepSpecSchema.safeParse(input);
   if (!parsed.success) {
-    const { path, text } = issueText(parsed.error.issues[0]!);
-    throw new UserInputError(`${origin}: ${path || '(top)'}: ${text}`, 'E_SWEEP');
+    const problems = parsed.error.issues.map((issue) => {
+      const { path, text } = issueText(issue);
+      return `${origin}: ${path || '(top)'}: ${text}`;
+    });
+    throw new UserInputError(problems.join('; '), 'E_SWEEP');
   }
   checkSweepSpec(parsed.data, origin);
   return parsed.data;

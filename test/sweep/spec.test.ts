@@ -99,6 +99,26 @@ describe('parseSweepSpec', () => {
     expect(errorOf('- a\n- b\n')).toMatch(/^my\.yaml: a sweep file must be a mapping/);
   });
 
+  it('every problem of a file is named at once, each with its line, in one message', () => {
+    const msg = errorOf(
+      ['name: x', 'parameters:', '  signal.buy_threshold: { values: [1, "a"] }', '  strategy.stop_loss_bps: { values: [-1, 5] }', '  signal.nope: { values: [1] }', '  strategy.take_profit_bps: { range: { from: 5, to: 1, step: 1 } }', 'objective: { metric: sharp }', ''].join('\n'),
+    );
+    const problems = msg.split('; my.yaml');
+    expect(problems).toHaveLength(5);
+    expect(msg).toMatch(/^my\.yaml:7: objective\.metric: unknown metric 'sharp'/);
+    expect(msg).toContain('; my.yaml:3: parameters.signal.buy_threshold.values.1: value "a" of signal.buy_threshold: expected a number');
+    expect(msg).toContain('; my.yaml:4: parameters.strategy.stop_loss_bps.values.0: value -1 of strategy.stop_loss_bps: ');
+    expect(msg).toContain('; my.yaml:5: parameters.signal.nope: unknown parameter');
+    expect(msg).toContain('; my.yaml:6: parameters.strategy.take_profit_bps.range.to: expected to ≥ from (5), got 1');
+    // the shape's problems too, all of them: a range or a draw written as a list, a missing step
+    const shape = errorOf('parameters:\n  strategy.stop_loss_bps: { range: [10, 30, 5] }\n  risk.target_vol: { random: [0.1, 0.4] }\n  strategy.take_profit_bps: { range: { from: 1, to: 3 } }\n');
+    expect(shape.split('; ')).toEqual([
+      'my.yaml:2: parameters.strategy.stop_loss_bps.range: expected { from, to, step }, e.g. range: { from: 10, to: 30, step: 5 }',
+      'my.yaml:3: parameters.risk.target_vol.random: expected { min, max } (and log, int if wanted), e.g. random: { min: 0.5, max: 2 }',
+      'my.yaml:4: parameters.strategy.take_profit_bps.range.step: missing (expected a number)',
+    ]);
+  });
+
   it('a sweep built in code is checked the same way', () => {
     expect(() => sweepSpec({ parameters: { 'signal.nope': { values: [1] } } }, 'code')).toThrow(/^code: parameters\.signal\.nope: unknown parameter/);
     expect(sweepSpec({ parameters: { 'signal.buy_threshold': { values: [1] } } }).samples).toBe(10);
