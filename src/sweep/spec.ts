@@ -319,12 +319,17 @@ export function parseSweepSpec(text: string, file: string): SweepSpec {
   const { data, lines } = parseYamlLines(text, file, 'E_SWEEP');
   const d = data ?? {};
   if (typeof d !== 'object' || Array.isArray(d)) throw new UserInputError(`${file}: a sweep file must be a mapping (name, parameters, objective, validation …)`, 'E_SWEEP');
-  const parsed = SweepSpecSchema.safeParse(d);
+  return parseAndCheck(d, file, lines);
+}
+
+/** The schema's parse and {@link checkSweepSpec}'s meaning, every problem of the schema named as the check names its own. */
+function parseAndCheck(input: unknown, file: string, lines: Record<string, number> = {}): SweepSpec {
+  const parsed = SweepSpecSchema.safeParse(input);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
-      const { path, text: msg } = issueText(issue);
+      const { path, text } = issueText(issue);
       const l = lineOfPath(lines, path);
-      return `${l === null ? file : `${file}:${l}`}: ${path || '(top)'}: ${msg}`;
+      return `${l === null ? file : `${file}:${l}`}: ${path || '(top)'}: ${text}`;
     });
     throw new UserInputError(problems.join('; '), 'E_SWEEP');
   }
@@ -338,16 +343,7 @@ export function parseSweepSpec(text: string, file: string): SweepSpec {
  * @example sweepSpec({ parameters: { 'signal.buy_threshold': { values: [1, 2] } } }).validation // { scheme: 'split', train: 0.7 }
  */
 export function sweepSpec(input: SweepSpecInput, origin = 'sweep'): SweepSpec {
-  const parsed = SweepSpecSchema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const { path, text } = issueText(issue);
-      return `${origin}: ${path || '(top)'}: ${text}`;
-    });
-    throw new UserInputError(problems.join('; '), 'E_SWEEP');
-  }
-  checkSweepSpec(parsed.data, origin);
-  return parsed.data;
+  return parseAndCheck(input, origin);
 }
 
 /**
