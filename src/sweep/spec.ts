@@ -303,7 +303,7 @@ function issueText(issue: z.core.$ZodIssue): { path: string; text: string } {
   }
   if (issue.code === 'invalid_union' && path === 'validation') return { path: 'validation.scheme', text: 'expected one of "split", "walk-forward", "none"' };
   const missing = /^Invalid input: expected (\w+), received undefined$/.exec(issue.message);
-  if (missing) return { path, text: `missing (expected a ${missing[1]})` };
+  if (missing) return { path, text: `missing (expected ${/^[aeiou]/.test(missing[1]!) ? 'an' : 'a'} ${missing[1]})` };
   return { path, text: issue.message };
 }
 
