@@ -271,8 +271,9 @@ export function checkSweepSpec(spec: SweepSpec, file: string, lines: Record<stri
       if (r.int && !(Math.floor(r.max) >= Math.ceil(r.min))) fail(`${at}.random`, `no whole number in [${r.min}, ${r.max}]`);
       if (leaf.kind === 'integer' && !r.int) fail(`${at}.random.int`, `${path} takes whole numbers: draw with int: true`);
     }
-    // the values are checked against a valid base, from a valid range or draw
-    if (!baseOk || problems.length > before) continue;
+    // the values of a valid range or draw are checked (what a value is refused for is read off
+    // the base when the base itself is valid, else off the defaults)
+    if (problems.length > before) continue;
     // each value on its own, against its own rules (type, bounds, names); rules between fields
     // (strong_buy_threshold ≥ buy_threshold) depend on the other parameters and are checked
     // per combination when the sweep is expanded
@@ -283,7 +284,7 @@ export function checkSweepSpec(spec: SweepSpec, file: string, lines: Record<stri
       if (!own || own.safeParse(v).success) return;
       let expected = 'refused';
       try {
-        resolveLayers(ConfigSchema, [base, { source: 'file', origin: file, data }]);
+        resolveLayers(ConfigSchema, baseOk ? [base, { source: 'file', origin: file, data }] : [{ source: 'file', origin: file, data }]);
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         expected = (err.issues.find((x) => x.path === path) ?? err.issues[0]!).expected;

@@ -105,6 +105,10 @@ describe('parseSweepSpec', () => {
     );
     const problems = msg.split('; my.yaml');
     expect(problems).toHaveLength(5);
+    // a bad base too: its problem, and the values' own problems all the same
+    const withBase = errorOf('base:\n  signal: { warmup_sec: -1 }\nparameters:\n  strategy.stop_loss_bps: { values: [-1, 5] }\n');
+    expect(withBase.split('; ')).toHaveLength(2);
+    expect(withBase).toMatch(/^my\.yaml:2: base\.signal\.warmup_sec: .*; my\.yaml:4: parameters\.strategy\.stop_loss_bps\.values\.0: value -1 of strategy\.stop_loss_bps: expected a number ≥ 0$/);
     expect(msg).toMatch(/^my\.yaml:7: objective\.metric: unknown metric 'sharp'/);
     expect(msg).toContain('; my.yaml:3: parameters.signal.buy_threshold.values.1: value "a" of signal.buy_threshold: expected a number');
     expect(msg).toContain('; my.yaml:4: parameters.strategy.stop_loss_bps.values.0: value -1 of strategy.stop_loss_bps: ');
