@@ -23,7 +23,7 @@ import { filterByTime, symbolCodes, takeRows } from './batch-ops.js';
 import { isHiddenName, NULL_PARTITION, parsePartFileName, unescapePartitionValue } from './hive.js';
 import { readJsonl } from './jsonl.js';
 import { fileError } from './lines.js';
-import { mergeRuns, mergeSources, type MergedRun, type MergeSource } from './merge.js';
+import { mergeRunBlocks, mergeRuns, mergeSources, type MergedRun, type MergeSource } from './merge.js';
 import { parquetInfo, readParquet } from './parquet.js';
 import type { ReadOptions } from './source.js';
 
@@ -211,6 +211,11 @@ export class DatasetSlice {
    */
   runs(): AsyncGenerator<MergedRun> {
     return mergeRuns(this.sources(this.kinds));
+  }
+
+  /** {@link runs} in blocks, each what the merge finds before it waits for a file (see {@link mergeRunBlocks}). */
+  runBlocks(): AsyncGenerator<MergedRun[]> {
+    return mergeRunBlocks(this.sources(this.kinds));
   }
 
   /** Tagged batches in time order across symbols and kinds (see {@link mergeSources}). */

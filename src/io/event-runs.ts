@@ -13,7 +13,7 @@ import { marketMask } from '../core/columns.js';
 import { symbolCodes } from './batch-ops.js';
 import type { SourceSummary } from './convert.js';
 import { expandInputs, type SourceFormat } from './detect.js';
-import { readOrdered } from './ordered.js';
+import { readOrderedBlocks, type KindRun } from './ordered.js';
 import { QuarantineWriter, type QuarantineSummary } from './quarantine.js';
 import { newReadStats } from './source.js';
 
@@ -170,6 +170,23 @@ export interface SourcedRun {
  * unknown format) is thrown before anything is read.
  */
 export async function* eachRun(inputs: readonly string[], options: EventRunOptions, report: EventRunReport): AsyncGenerator<SourcedRun> {
+  for await (const { path, format, runs } of eachRunBlock(inputs, options, report)) {
+    for (const r of runs) yield { ...r, path, format };
+  }
+}
+
+/** Runs of one source read together (see {@link readOrderedBlocks}). */
+export interface SourcedBlock {
+  path: string;
+  format: SourceFormat;
+  runs: KindRun[];
+}
+
+/**
+ * {@link eachRun} in blocks of runs, one async step per block: what the feature and impact runs
+ * loop over, since a capture's runs are a few rows long.
+ */
+export async function* eachRunBlock(inputs: readonly string[], options: EventRunOptions, report: EventRunReport): AsyncGenerator<SourcedBlock> {
   const sources = await expandInputs(inputs);
   const quarantine = new QuarantineWriter(null, { keep: 5 });
   try {
@@ -184,7 +201,7 @@ export async function* eachRun(inputs: readonly string[], options: EventRunOptio
           ...(options.symbol ? { symbol: options.symbol } : {}),
           ...(options.batchRows ? { batchRows: options.batchRows } : {}),
         };
-        for await (const r of readOrdered(path, format, readOptions)) yield { ...r, path, format };
+        for await (const runs of readOrderedBlocks(path, format, readOptions)) yield { path, format, runs };
       } catch (err) {
         if (!(err instanceof OfiError) && !(err instanceof Error)) throw err;
         summary.error = (err as Error).message;

@@ -96,24 +96,26 @@ export async function* mergeSources(sources: readonly MergeSource[], options: Me
     o.rows = 0;
     return kb;
   };
-  for await (const run of mergeRuns(sources, options)) {
-    const kind = run.kind;
-    if (!options.groupByKind && lastKind !== kind) {
-      const kb = cut(lastKind);
-      if (kb) yield kb;
-    }
-    lastKind = kind;
-    // keep output batches at most maxRows
-    const o = out.get(kind)!;
-    let from = run.from;
-    while (from < run.to) {
-      const take = Math.min(run.to - from, maxRows - o.rows);
-      o.runs.push({ batch: run.batch, from, to: from + take });
-      o.rows += take;
-      from += take;
-      if (o.rows >= maxRows) {
-        const kb = cut(kind);
+  for await (const block of mergeRunBlocks(sources, options)) {
+    for (const run of block) {
+      const kind = run.kind;
+      if (!options.groupByKind && lastKind !== kind) {
+        const kb = cut(lastKind);
         if (kb) yield kb;
+      }
+      lastKind = kind;
+      // keep output batches at most maxRows
+      const o = out.get(kind)!;
+      let from = run.from;
+      while (from < run.to) {
+        const take = Math.min(run.to - from, maxRows - o.rows);
+        o.runs.push({ batch: run.batch, from, to: from + take });
+        o.rows += take;
+        from += take;
+        if (o.rows >= maxRows) {
+          const kb = cut(kind);
+          if (kb) yield kb;
+        }
       }
     }
   }
@@ -138,6 +140,16 @@ export interface MergedRun {
  * batch as itself, however finely the sources interleave.
  */
 export async function* mergeRuns(sources: readonly MergeSource[], options: Pick<MergeOptions, 'groupByKind'> = {}): AsyncGenerator<MergedRun> {
+  for await (const block of mergeRunBlocks(sources, options)) yield* block;
+}
+
+/**
+ * The runs of {@link mergeRuns} in blocks: every run found before the merge must wait for a
+ * source's next batch, handed out together. Quotes and trades interleave every few rows (a
+ * Binance capture: 224,087 runs in 1,033,494 events), so a consumer that takes runs one async
+ * step at a time pays for a step per run; by blocks, a step per batch.
+ */
+export async function* mergeRunBlocks(sources: readonly MergeSource[], options: Pick<MergeOptions, 'groupByKind'> = {}): AsyncGenerator<MergedRun[]> {
   // rank: kind, then symbol, then source order
   const order = sources.map((_, i) => i);
   order.sort((a, b) => {
@@ -159,12 +171,17 @@ export async function* mergeRuns(sources: readonly MergeSource[], options: Pick<
   const entries: Entry[] = sources.map((src, i) => ({ src, rank: rankOf[i]!, pending: true, it: null, batch: null, ts: new Float64Array(0), pos: 0 }));
   for (const e of entries) push(e);
 
+  let block: MergedRun[] = [];
   try {
     for (let h = best(); h; h = best()) {
       const e = h.pop()!;
       if (e.pending) {
         e.pending = false;
         e.it = e.src.open();
+        if (block.length > 0) {
+          yield block;
+          block = [];
+        }
         if (await advance(e)) push(e);
         continue;
       }
@@ -181,10 +198,17 @@ export async function* mergeRuns(sources: readonly MergeSource[], options: Pick<
       } else {
         i = end;
       }
-      yield { kind: e.src.kind, batch: e.batch!, from: e.pos, to: i };
+      block.push({ kind: e.src.kind, batch: e.batch!, from: e.pos, to: i });
       e.pos = i;
-      if (e.pos < end || (await advance(e))) push(e);
+      if (e.pos < end) push(e);
+      else {
+        // the source's batch is used up: what was found goes out before its next batch is read
+        yield block;
+        block = [];
+        if (await advance(e)) push(e);
+      }
     }
+    if (block.length > 0) yield block;
   } finally {
     // a consumer that stops early closes what is still open
     for (const e of entries) if (e.it?.return) await e.it.return(undefined);

@@ -154,6 +154,15 @@ function before(a: Queue, b: Queue): boolean {
  * for await (const { kind, batch, from, to } of readOrdered('btcusdt_20240808.gz', 'capture')) …
  */
 export async function* readOrdered(path: string, format: SourceFormat, options: ReadOptions = {}): AsyncGenerator<KindRun> {
+  for await (const block of readOrderedBlocks(path, format, options)) yield* block;
+}
+
+/**
+ * {@link readOrdered} in blocks: the runs found from each batch read, handed out together, so a
+ * consumer pays one async step per batch rather than one per run (a capture's runs are a few
+ * rows long).
+ */
+export async function* readOrderedBlocks(path: string, format: SourceFormat, options: ReadOptions = {}): AsyncGenerator<KindRun[]> {
   const stats = options.stats ?? newReadStats();
   if (format === 'dataset') {
     // the dataset's own merge, as runs of its files' batches (each Parquet batch stays one batch)
@@ -161,16 +170,18 @@ export async function* readOrdered(path: string, format: SourceFormat, options: 
       ...(options.batchRows ? { batchRows: options.batchRows } : {}),
       ...(options.onReject ? { onReject: options.onReject } : {}),
     });
-    for await (const run of slice.runs()) {
-      stats.events[run.kind] += run.to - run.from;
-      yield run;
+    for await (const block of slice.runBlocks()) {
+      for (const run of block) stats.events[run.kind] += run.to - run.from;
+      yield block;
     }
     return;
   }
   const queues = new KindQueues();
   for await (const kb of readSource(path, { ...options, stats }, format)) {
     queues.push(kb);
-    yield* queues.drain(queues.watermark(stats), false);
+    const block = [...queues.drain(queues.watermark(stats), false)];
+    if (block.length > 0) yield block;
   }
-  yield* queues.drain(Infinity, true);
+  const block = [...queues.drain(Infinity, true)];
+  if (block.length > 0) yield block;
 }

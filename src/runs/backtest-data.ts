@@ -24,7 +24,7 @@ import type { SourceSummary } from '../io/convert.js';
 import type { DatasetSlice } from '../io/dataset.js';
 import { expandInputs, type SourceFormat } from '../io/detect.js';
 import type { IpcCache } from '../io/ipc-cache.js';
-import { readOrdered, type KindRun } from '../io/ordered.js';
+import { readOrderedBlocks, type KindRun } from '../io/ordered.js';
 import { QuarantineWriter, type QuarantineSummary } from '../io/quarantine.js';
 import { newReadStats } from '../io/source.js';
 import { eventTableFromTables, StreamMerge, EventTable } from '../backtest/data-reader.js';
@@ -70,7 +70,10 @@ export interface DataReadReport {
 interface Lane {
   path: string;
   format: SourceFormat;
-  it: AsyncGenerator<KindRun>;
+  it: AsyncGenerator<KindRun[]>;
+  /** The block of runs read last, and the next of its runs to push. */
+  block: KindRun[];
+  at: number;
   stats: ReturnType<typeof newReadStats>;
   error?: string;
 }
@@ -152,14 +155,14 @@ export class DataReader {
     const quarantine = new QuarantineWriter(this.options.quarantineDir ?? null, { keep: 5 });
     const lanes: Lane[] = this.sources.map(({ path, format }) => {
       const stats = newReadStats();
-      const it = readOrdered(path, format, {
+      const it = readOrderedBlocks(path, format, {
         stats,
         onReject: quarantine.sink,
         name: path,
         ...(this.options.symbol ? { symbol: this.options.symbol } : {}),
         ...(this.options.batchRows ? { batchRows: this.options.batchRows } : {}),
       });
-      return { path, format, it, stats };
+      return { path, format, it, block: [], at: 0, stats };
     });
     const m = new StreamMerge(lanes.length, { ...(chunk !== undefined ? { chunk } : {}), ...(this.options.shared ? { shared: true } : {}) });
     try {
@@ -167,10 +170,18 @@ export class DataReader {
         const l = m.needs();
         if (l >= 0) {
           const lane = lanes[l]!;
+          if (lane.at < lane.block.length) {
+            const r = lane.block[lane.at++]!;
+            m.push(l, r.kind, r.batch, r.from, r.to);
+            continue;
+          }
           try {
             const r = await lane.it.next();
             if (r.done) m.end(l);
-            else m.push(l, r.value.kind as EventKind, r.value.batch, r.value.from, r.value.to);
+            else {
+              lane.block = r.value;
+              lane.at = 0;
+            }
           } catch (err) {
             if (!(err instanceof OfiError) && !(err instanceof Error)) throw err;
             m.end(l);

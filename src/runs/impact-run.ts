@@ -34,7 +34,7 @@ import { QuoteGate } from '../microstructure/quote-gate.js';
 import { ols, type OlsOptions, type OlsResult } from '../microstructure/regression.js';
 import type { SourceSummary } from '../io/convert.js';
 import type { SourceFormat } from '../io/detect.js';
-import { BatchViews, eachRun, type DepthView, type EventRunReport, type ListView } from '../io/event-runs.js';
+import { BatchViews, eachRunBlock, type DepthView, type EventRunReport, type ListView } from '../io/event-runs.js';
 import { lobsterDayStartMs } from '../io/lobster.js';
 import type { QuarantineSummary } from '../io/quarantine.js';
 
@@ -273,28 +273,30 @@ export async function priceImpact(inputs: readonly string[], options: ImpactOpti
   // the state of the last symbol seen, for runs of one symbol (the common case)
   let lastName = '';
   let last: SymbolImpact | null = null;
-  for await (const run of eachRun(inputs, runOptions, report)) {
-    if (run.kind === 'quote') {
-      const v = views.quote(run.batch);
-      for (let i = run.from; i < run.to; i++) {
-        const name = v.names[v.codes[i]!]!;
-        if (name !== lastName || !last) {
-          last = stateOf(name);
-          lastName = name;
+  for await (const block of eachRunBlock(inputs, runOptions, report)) {
+    for (const run of block.runs) {
+      if (run.kind === 'quote') {
+        const v = views.quote(run.batch);
+        for (let i = run.from; i < run.to; i++) {
+          const name = v.names[v.codes[i]!]!;
+          if (name !== lastName || !last) {
+            last = stateOf(name);
+            lastName = name;
+          }
+          last.formats.add(block.format);
+          last.quote(v.ts[i]!, v.bidPrice[i]!, v.bidQty[i]!, v.askPrice[i]!, v.askQty[i]!, v.updateId[i]!);
         }
-        last.formats.add(run.format);
-        last.quote(v.ts[i]!, v.bidPrice[i]!, v.bidQty[i]!, v.askPrice[i]!, v.askQty[i]!, v.updateId[i]!);
-      }
-    } else if (run.kind === 'depth' && levels > 1) {
-      const v = views.depth(run.batch);
-      for (let i = run.from; i < run.to; i++) {
-        const name = v.names[v.codes[i]!]!;
-        if (name !== lastName || !last) {
-          last = stateOf(name);
-          lastName = name;
+      } else if (run.kind === 'depth' && levels > 1) {
+        const v = views.depth(run.batch);
+        for (let i = run.from; i < run.to; i++) {
+          const name = v.names[v.codes[i]!]!;
+          if (name !== lastName || !last) {
+            last = stateOf(name);
+            lastName = name;
+          }
+          last.formats.add(block.format);
+          last.depth(v, i);
         }
-        last.formats.add(run.format);
-        last.depth(v, i);
       }
     }
   }

@@ -22,7 +22,7 @@ import { featureRowProblem, isFeatureRowShape, type FeatureRowInput } from '../s
 import { expandInputs, type SourceFormat } from '../io/detect.js';
 import { BatchViews } from '../io/event-runs.js';
 import { readHead } from '../io/lines.js';
-import { readOrdered } from '../io/ordered.js';
+import { readOrderedBlocks } from '../io/ordered.js';
 import { countSkip, newReadStats, reject, type ReadStats } from '../io/source.js';
 
 /** Formats `signals` reads: the market-data formats, and feature rows. */
@@ -158,25 +158,27 @@ export async function feedMarketData(
     ...(options.batchRows ? { batchRows: options.batchRows } : {}),
   };
   try {
-    for await (const run of readOrdered(path, format, readOptions)) {
-      if (run.kind !== 'quote' && run.kind !== 'trade') continue;
-      if (run.batch !== recvOf) {
-        recvOf = run.batch;
-        recv = f64Column(run.batch, 'recvTs');
-      }
-      if (run.kind === 'quote') {
-        const v = views.quote(run.batch);
-        for (let i = run.from; i < run.to; i++) {
-          algo.quote(v.names[v.codes[i]!]!, v.ts[i]!, recv[i]!, v.bidPrice[i]!, v.bidQty[i]!, v.askPrice[i]!, v.askQty[i]!, v.updateId[i]!);
+    reading: for await (const block of readOrderedBlocks(path, format, readOptions)) {
+      for (const run of block) {
+        if (run.kind !== 'quote' && run.kind !== 'trade') continue;
+        if (run.batch !== recvOf) {
+          recvOf = run.batch;
+          recv = f64Column(run.batch, 'recvTs');
         }
-      } else {
-        const v = views.trade(run.batch);
-        for (let i = run.from; i < run.to; i++) {
-          algo.trade(v.names[v.codes[i]!]!, v.ts[i]!, recv[i]!, v.price[i]!, v.qty[i]!, v.side[i]!, v.market[i] === 1 ? 'MARKET' : 'OTHER');
+        if (run.kind === 'quote') {
+          const v = views.quote(run.batch);
+          for (let i = run.from; i < run.to; i++) {
+            algo.quote(v.names[v.codes[i]!]!, v.ts[i]!, recv[i]!, v.bidPrice[i]!, v.bidQty[i]!, v.askPrice[i]!, v.askQty[i]!, v.updateId[i]!);
+          }
+        } else {
+          const v = views.trade(run.batch);
+          for (let i = run.from; i < run.to; i++) {
+            algo.trade(v.names[v.codes[i]!]!, v.ts[i]!, recv[i]!, v.price[i]!, v.qty[i]!, v.side[i]!, v.market[i] === 1 ? 'MARKET' : 'OTHER');
+          }
         }
+        summary.rows += run.to - run.from;
+        if (options.stop?.()) break reading;
       }
-      summary.rows += run.to - run.from;
-      if (options.stop?.()) break;
     }
   } catch (err) {
     if (!(err instanceof OfiError) && !(err instanceof Error)) throw err;

@@ -221,6 +221,18 @@ describe('DataReader over a dataset folder', () => {
       for await (const kb of slice.batches()) merged += kb.batch.numRows;
       expect(rows).toBe(merged);
       expect(batches.size).toBeLessThan(100);
+      // the same runs in blocks (what the reader takes: an async step per block, not per run)
+      const one: string[] = [];
+      for await (const r of slice.runs()) one.push(`${r.kind} ${r.batch.numRows} ${r.from} ${r.to}`);
+      const blocked: string[] = [];
+      let blocks = 0;
+      for await (const block of (await openDataset(join(dir, 'ds'))).slice({}).runBlocks()) {
+        blocks++;
+        expect(block.length, 'no empty block').toBeGreaterThan(0);
+        for (const r of block) blocked.push(`${r.kind} ${r.batch.numRows} ${r.from} ${r.to}`);
+      }
+      expect(blocked).toEqual(one);
+      expect(blocks).toBeLessThan(one.length / 100);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

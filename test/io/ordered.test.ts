@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { f64Column } from '../../src/core/batch.js';
 import type { EventKind } from '../../src/core/events.js';
-import { readOrdered } from '../../src/io/ordered.js';
+import { readOrdered, readOrderedBlocks } from '../../src/io/ordered.js';
 import { newReadStats } from '../../src/io/source.js';
 import { dataPath } from '../helpers/data.js';
 
@@ -50,5 +50,19 @@ describe('readOrdered', () => {
       if (merged[i]!.ts === merged[i - 1]!.ts && merged[i - 1]!.rank === 2) expect(merged[i]!.rank, `row ${i}`).toBeGreaterThanOrEqual(2);
     }
     expect(stats.events.trade).toBe(raw.trade.length);
+  });
+
+  it('in blocks: the same runs, a block per batch read', async () => {
+    const one: string[] = [];
+    for await (const r of readOrdered(BTC, 'capture', { batchRows: 1000 })) one.push(`${r.kind} ${r.batch.numRows} ${r.from} ${r.to}`);
+    const blocked: string[] = [];
+    let blocks = 0;
+    for await (const block of readOrderedBlocks(BTC, 'capture', { batchRows: 1000 })) {
+      blocks++;
+      expect(block.length, 'no empty block').toBeGreaterThan(0);
+      for (const r of block) blocked.push(`${r.kind} ${r.batch.numRows} ${r.from} ${r.to}`);
+    }
+    expect(blocked).toEqual(one);
+    expect(blocks).toBeLessThan(one.length / 5);
   });
 });
