@@ -100,6 +100,28 @@ function boolColumn(batch: RecordBatch, name: string): Uint8Array {
   return out;
 }
 
+/**
+ * Per-symbol state made on first sight, with the last symbol's kept at hand: runs are mostly of
+ * one symbol, so a row costs a string comparison, not a map lookup.
+ */
+export class BySymbol<T> {
+  readonly map = new Map<string, T>();
+  private lastName = '';
+  private last: T | null = null;
+
+  constructor(private readonly make: (symbol: string) => T) {}
+
+  /** The state of `symbol`, made if new. */
+  of(symbol: string): T {
+    if (symbol === this.lastName && this.last !== null) return this.last;
+    let s = this.map.get(symbol);
+    if (s === undefined) this.map.set(symbol, (s = this.make(symbol)));
+    this.lastName = symbol;
+    this.last = s;
+    return s;
+  }
+}
+
 /** Typed views of one batch's columns, made once per batch (a run is usually part of one). */
 export class BatchViews {
   private lastQuote: RecordBatch | null = null;

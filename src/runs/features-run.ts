@@ -13,7 +13,7 @@ import { formatSpan } from '../core/spans.js';
 import { featureColumns, FeatureColumnsBuilder, type FeatureRow } from '../microstructure/feature-columns.js';
 import { FeatureSet, type FeatureSetOptions } from '../microstructure/feature-set.js';
 import type { SourceSummary } from '../io/convert.js';
-import { BatchViews, eachRunBlock, type EventRunReport } from '../io/event-runs.js';
+import { BatchViews, BySymbol, eachRunBlock, type EventRunReport } from '../io/event-runs.js';
 import { FeatureWriter, featureFormatOf, type FeatureFileFormat } from './feature-writer.js';
 import type { QuarantineSummary } from '../io/quarantine.js';
 
@@ -88,12 +88,7 @@ export async function computeFeatures(inputs: readonly string[], options: Comput
     if (a < s.firstTs) s.firstTs = a;
     if (b > s.lastTs) s.lastTs = b;
   };
-  const sets = new Map<string, FeatureSet>();
-  const setOf = (symbol: string) => {
-    let f = sets.get(symbol);
-    if (!f) sets.set(symbol, (f = new FeatureSet(symbol, features, sink)));
-    return f;
-  };
+  const sets = new BySymbol((symbol) => new FeatureSet(symbol, features, sink));
   const report: EventRunReport = { sources: [], quarantine: { path: null, count: 0, byReason: {}, byFile: {}, first: [] } };
   const views = new BatchViews();
   const runOptions = {
@@ -102,35 +97,23 @@ export async function computeFeatures(inputs: readonly string[], options: Comput
     ...(options.onSource ? { onSource: options.onSource } : {}),
   };
   try {
-    let lastName = '';
-    let last: FeatureSet | null = null;
     for await (const block of eachRunBlock(inputs, runOptions, report)) {
       for (const run of block.runs) {
         if (run.kind === 'quote') {
           const v = views.quote(run.batch);
           for (let i = run.from; i < run.to; i++) {
-            const name = v.names[v.codes[i]!]!;
-            if (name !== lastName || !last) {
-              last = setOf(name);
-              lastName = name;
-            }
-            last.quote(v.ts[i]!, v.bidPrice[i]!, v.bidQty[i]!, v.askPrice[i]!, v.askQty[i]!, v.updateId[i]!);
+            sets.of(v.names[v.codes[i]!]!).quote(v.ts[i]!, v.bidPrice[i]!, v.bidQty[i]!, v.askPrice[i]!, v.askQty[i]!, v.updateId[i]!);
           }
         } else if (run.kind === 'trade') {
           const v = views.trade(run.batch);
           for (let i = run.from; i < run.to; i++) {
-            const name = v.names[v.codes[i]!]!;
-            if (name !== lastName || !last) {
-              last = setOf(name);
-              lastName = name;
-            }
-            last.trade(v.ts[i]!, v.price[i]!, v.qty[i]!, v.side[i]!, v.market[i] === 1 ? 'MARKET' : 'OTHER');
+            sets.of(v.names[v.codes[i]!]!).trade(v.ts[i]!, v.price[i]!, v.qty[i]!, v.side[i]!, v.market[i] === 1 ? 'MARKET' : 'OTHER');
           }
         }
         if (builder.length >= blockRows) await writer.write(builder.take());
       }
     }
-    for (const f of sets.values()) f.flush();
+    for (const f of sets.map.values()) f.flush();
     await writer.write(builder.take());
     await writer.close();
   } catch (err) {

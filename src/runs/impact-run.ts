@@ -34,7 +34,7 @@ import { QuoteGate } from '../microstructure/quote-gate.js';
 import { ols, type OlsOptions, type OlsResult } from '../microstructure/regression.js';
 import type { SourceSummary } from '../io/convert.js';
 import type { SourceFormat } from '../io/detect.js';
-import { BatchViews, eachRunBlock, type DepthView, type EventRunReport, type ListView } from '../io/event-runs.js';
+import { BatchViews, BySymbol, eachRunBlock, type DepthView, type EventRunReport, type ListView } from '../io/event-runs.js';
 import { lobsterDayStartMs } from '../io/lobster.js';
 import type { QuarantineSummary } from '../io/quarantine.js';
 
@@ -257,12 +257,8 @@ export async function priceImpact(inputs: readonly string[], options: ImpactOpti
   if (options.tick !== undefined && !(options.tick > 0 && Number.isFinite(options.tick))) throw new UserInputError(`tick: expected a positive price increment, got ${String(options.tick)}`, 'E_OPTION');
   const updateIds = options.updateIds ?? 'drop-stale';
 
-  const bySymbol = new Map<string, SymbolImpact>();
-  const stateOf = (symbol: string) => {
-    let s = bySymbol.get(symbol);
-    if (!s) bySymbol.set(symbol, (s = new SymbolImpact(symbol, levels, options.intervalMs, updateIds)));
-    return s;
-  };
+  const states = new BySymbol((symbol) => new SymbolImpact(symbol, levels, options.intervalMs, updateIds));
+  const bySymbol = states.map;
   const report: EventRunReport = { sources: [], quarantine: { path: null, count: 0, byReason: {}, byFile: {}, first: [] } };
   const views = new BatchViews();
   const runOptions = {
@@ -270,32 +266,21 @@ export async function priceImpact(inputs: readonly string[], options: ImpactOpti
     ...(options.batchRows ? { batchRows: options.batchRows } : {}),
     ...(options.onSource ? { onSource: options.onSource } : {}),
   };
-  // the state of the last symbol seen, for runs of one symbol (the common case)
-  let lastName = '';
-  let last: SymbolImpact | null = null;
   for await (const block of eachRunBlock(inputs, runOptions, report)) {
     for (const run of block.runs) {
       if (run.kind === 'quote') {
         const v = views.quote(run.batch);
         for (let i = run.from; i < run.to; i++) {
-          const name = v.names[v.codes[i]!]!;
-          if (name !== lastName || !last) {
-            last = stateOf(name);
-            lastName = name;
-          }
-          last.formats.add(block.format);
-          last.quote(v.ts[i]!, v.bidPrice[i]!, v.bidQty[i]!, v.askPrice[i]!, v.askQty[i]!, v.updateId[i]!);
+          const st = states.of(v.names[v.codes[i]!]!);
+          st.formats.add(block.format);
+          st.quote(v.ts[i]!, v.bidPrice[i]!, v.bidQty[i]!, v.askPrice[i]!, v.askQty[i]!, v.updateId[i]!);
         }
       } else if (run.kind === 'depth' && levels > 1) {
         const v = views.depth(run.batch);
         for (let i = run.from; i < run.to; i++) {
-          const name = v.names[v.codes[i]!]!;
-          if (name !== lastName || !last) {
-            last = stateOf(name);
-            lastName = name;
-          }
-          last.formats.add(block.format);
-          last.depth(v, i);
+          const st = states.of(v.names[v.codes[i]!]!);
+          st.formats.add(block.format);
+          st.depth(v, i);
         }
       }
     }
