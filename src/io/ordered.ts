@@ -76,7 +76,8 @@ class KindQueues {
   }
 
   /** Runs of rows with `ts < w` in merged order (all of them when `final`). */
-  *drain(w: number, final: boolean): Generator<KindRun> {
+  drain(w: number, final: boolean): KindRun[] {
+    const out: KindRun[] = [];
     for (;;) {
       // rows without a time are handed out at once, where they sit in their kind's order
       for (const k of EVENT_KINDS) {
@@ -85,7 +86,7 @@ class KindQueues {
         const ts = q.times[0]!;
         let i = q.pos + 1;
         while (i < ts.length && ts[i] !== ts[i]) i++;
-        yield this.take(k, q, i);
+        out.push(this.take(k, q, i));
       }
       // the kind whose next row comes first (NaN times last), then the best of the others
       let best: Queue | null = null;
@@ -100,8 +101,8 @@ class KindQueues {
           bestKind = k;
         } else if (!other || before(q, other)) other = q;
       }
-      if (!best) return;
-      if (!final && !(headOf(best) < w)) return;
+      if (!best) return out;
+      if (!final && !(headOf(best) < w)) return out;
       const ts = best.times[0]!;
       const end = ts.length;
       // run while rows come before the other kinds' next row and before the watermark; a tie
@@ -117,7 +118,7 @@ class KindQueues {
       let i = best.pos + 1;
       if (inclusive) while (i < end && ts[i]! <= bound) i++;
       else while (i < end && ts[i]! < bound) i++;
-      yield this.take(bestKind, best, i);
+      out.push(this.take(bestKind, best, i));
     }
   }
 
@@ -179,9 +180,9 @@ export async function* readOrderedBlocks(path: string, format: SourceFormat, opt
   const queues = new KindQueues();
   for await (const kb of readSource(path, { ...options, stats }, format)) {
     queues.push(kb);
-    const block = [...queues.drain(queues.watermark(stats), false)];
+    const block = queues.drain(queues.watermark(stats), false);
     if (block.length > 0) yield block;
   }
-  const block = [...queues.drain(Infinity, true)];
+  const block = queues.drain(Infinity, true);
   if (block.length > 0) yield block;
 }
