@@ -39,7 +39,7 @@ export {
   type MarkColumnSet,
 } from './data/columns.js';
 export { EventTable, type EventTableData } from './data/event-table.js';
-export { EventTableBuilder, OrderBuilder, KindColumns, type BuilderOptions } from './data/builder.js';
+export { EventTableBuilder, OrderBuilder, KindColumns, type BuilderOptions, type BuilderSizes } from './data/builder.js';
 export { EventMerger, type DrainState, type RunSink } from './data/merge.js';
 export { EventView } from './data/event-view.js';
 
@@ -99,8 +99,14 @@ export class StreamMerge {
     this.builder = this.newBuilder();
   }
 
-  private newBuilder(): EventTableBuilder {
-    return new EventTableBuilder({ capacity: this.chunk, ...(this.chunk < Infinity ? { initial: this.chunk } : {}), ...(this.options.shared ? { shared: true } : {}) });
+  /** A builder for the next chunk, with the room the last one needed (`sizes`: no growing on the way). */
+  private newBuilder(last?: EventTableBuilder): EventTableBuilder {
+    return new EventTableBuilder({
+      capacity: this.chunk,
+      ...(this.chunk < Infinity ? { initial: this.chunk } : {}),
+      ...(this.options.shared ? { shared: true } : {}),
+      ...(last ? { sizes: last.sizes() } : {}),
+    });
   }
 
   /** Room for events, rows of a kind and level values ahead of time (see `EventTableBuilder.reserve`). */
@@ -126,7 +132,7 @@ export class StreamMerge {
     this.state = this.merger.drain(this.builder);
     if (this.state !== 'full') return null;
     const t = this.builder.finish(this.dicts.symbols.names, this.dicts.prints.names);
-    this.builder = this.newBuilder();
+    this.builder = this.newBuilder(this.builder);
     return t;
   }
 

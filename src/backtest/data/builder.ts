@@ -46,11 +46,19 @@ export class KindColumns {
     readonly kind: number,
     public cap: number,
     private readonly alloc: BufferAlloc = heapAlloc,
+    values = kind === DEPTH ? 4096 : 0,
   ) {
     this.f64 = F64_FIELDS[kind]!.map(() => typed(Float64Array, cap, alloc));
     this.i8 = I8_FIELDS[kind]!.map(() => typed(Int8Array, cap, alloc));
     this.u8 = U8_FIELDS[kind]!.map(() => typed(Uint8Array, cap, alloc));
-    this.lists = LIST_FIELDS[kind]!.map(() => ({ offsets: typed(Int32Array, cap + 1, alloc), values: typed(Float64Array, kind === DEPTH ? 4096 : 0, alloc) }));
+    this.lists = LIST_FIELDS[kind]!.map(() => ({ offsets: typed(Int32Array, cap + 1, alloc), values: typed(Float64Array, values, alloc) }));
+  }
+
+  /** Level values held by the longest list column (0 for a kind without lists). */
+  get values(): number {
+    let v = 0;
+    for (const l of this.lists) v = Math.max(v, l.offsets[this.n]!);
+    return v;
   }
 
   grow(need: number, exact = false): void {
@@ -134,6 +142,18 @@ export interface BuilderOptions {
   initial?: number;
   /** Allocate on `SharedArrayBuffer`s. */
   shared?: boolean;
+  /**
+   * Room to start with per kind, e.g. what the stream's previous chunk held
+   * ({@link EventTableBuilder.sizes}): a chunk like the last one then fills its columns without
+   * growing them. Default: 1,024 rows per kind and 4,096 level values.
+   */
+  sizes?: BuilderSizes;
+}
+
+/** Rows and level values per kind (indexed by kind code), as {@link EventTableBuilder.sizes} gives them. */
+export interface BuilderSizes {
+  rows: readonly number[];
+  values: readonly number[];
 }
 
 /** See the module comment. */
@@ -157,7 +177,19 @@ export class EventTableBuilder {
     this.row = typed(Int32Array, this.cap, this.alloc);
     this.ts = typed(Float64Array, this.cap, this.alloc);
     const first = Math.min(this.cap, 1024);
-    this.kinds = [0, 1, 2, 3].map((k) => new KindColumns(k, first, this.alloc));
+    const hint = options.sizes;
+    // an eighth more than the hint: the next chunk's mix of kinds differs a little from the last
+    const more = (x: number) => x + (x >> 3);
+    this.kinds = [0, 1, 2, 3].map((k) => {
+      if (!hint) return new KindColumns(k, first, this.alloc);
+      const rows = Math.min(this.cap, Math.max(16, more(hint.rows[k] ?? 0)));
+      return new KindColumns(k, rows, this.alloc, k === DEPTH ? Math.max(1024, more(hint.values[k] ?? 0)) : 0);
+    });
+  }
+
+  /** Rows and level values held per kind: the `sizes` to start the next builder of a stream with. */
+  sizes(): BuilderSizes {
+    return { rows: this.kinds.map((k) => k.n), values: this.kinds.map((k) => k.values) };
   }
 
   /**
