@@ -52,7 +52,7 @@ import type { SweepSpec } from '../sweep/spec.js';
 import type { RunPlan, RunRecord, Scoreboard, SweepSetup } from '../sweep/types.js';
 import { DataReader } from './backtest-data.js';
 import { writeScoreboardFiles } from './sweep-files.js';
-import { WorkerPool, type PoolJob } from './sweep-pool.js';
+import { WorkerPool, type NextJob, type PoolJob } from './sweep-pool.js';
 import type { SweepProgress } from './sweep-progress.js';
 import { partDirName, type Shard } from './sweep-shard.js';
 import { readRuns, RunsWriter } from './sweep-store.js';
@@ -143,14 +143,26 @@ export async function runSweep(options: SweepRunOptions): Promise<SweepRunSummar
   const dir = shard ? join(options.out, partDirName(shard)) : options.out;
   const workerUrl = options.workerUrl ?? sweepWorkerUrl();
   await mkdir(dir, { recursive: true });
+  const plans = expandSweep(options.spec, options.baseConfig);
+  const selected = shard ? plans.filter((p) => p.index % shard.count === shard.index) : plans;
+  // the workers load their code while this thread reads the data
+  const want = options.workers && options.workers > 0 ? options.workers : availableParallelism();
+  const pool = new SweepWorkers(workerUrl, Math.max(1, Math.min(want, selected.length)));
+  try {
+    return await sweepOn(pool, plans, selected, dir, t0, options);
+  } finally {
+    await pool.terminate();
+  }
+}
 
+/** {@link runSweep} from the data on, with its workers started. */
+async function sweepOn(pool: SweepWorkers, plans: RunPlan[], selected: RunPlan[], dir: string, t0: number, options: SweepRunOptions): Promise<SweepRunSummary> {
+  const shard = options.shard ?? null;
   const { table, sources } = await loadSweepTable(options.inputs, { ...(options.symbol ? { symbol: options.symbol } : {}), cacheDir: options.cacheDir ?? join(options.out, '.ipc-cache') });
   if (table.length === 0) throw new UserInputError(`no market events in ${options.inputs.join(', ')}`);
   const dataId = tableId(table);
-  const plans = expandSweep(options.spec, options.baseConfig);
   // the setup as sweep.json holds it, so a merge of parts builds the same scoreboard
   const setup = JSON.parse(JSON.stringify(sweepSetup(options.spec, plans, table, dataId))) as SweepSetup;
-  const selected = shard ? plans.filter((p) => p.index % shard.count === shard.index) : plans;
 
   const runsPath = join(dir, 'runs.jsonl');
   const done = new Set<string>();
@@ -181,12 +193,12 @@ export async function runSweep(options: SweepRunOptions): Promise<SweepRunSummar
   let featureTables = 0;
   try {
     if (todo.length > 0) {
-      const want = options.workers && options.workers > 0 ? options.workers : availableParallelism();
-      workers = Math.max(1, Math.min(want, todo.length));
+      workers = Math.min(pool.size, todo.length);
       const r = await runPlans(todo, table, setup, {
-        workers,
+        workers: pool.size,
         featureCache: options.featureCache ?? true,
-        workerUrl,
+        workerUrl: pool.url,
+        started: pool,
         onRecord: (rec) => {
           writer.append(rec);
           progress.done++;
@@ -237,6 +249,56 @@ export interface RunPlansOptions {
   workerUrl: URL;
   /** Each finished run, in the order they finish. */
   onRecord: (record: RunRecord) => void;
+  /** Workers already started ({@link SweepWorkers}, e.g. while the data was read): used instead of starting `workers` from `workerUrl`. */
+  started?: SweepWorkers;
+}
+
+/**
+ * The worker threads of a sweep (`sweep-pool.ts`, `sweep-worker.ts`), started ahead of its data:
+ * each loads its code (about a third of a second) while the thread that started them reads the
+ * files; {@link runPlans} then hands them the table, the plans and the jobs ({@link begin}).
+ *
+ * @example
+ * const pool = new SweepWorkers(sweepWorkerUrl(), 2);
+ * const { table } = await loadSweepTable(inputs, { cacheDir });
+ * await runPlans(plans, table, setup, { workers: 2, featureCache: true, workerUrl: pool.url, started: pool, onRecord });
+ */
+export class SweepWorkers {
+  private next: NextJob | null = null;
+  private readonly pool: WorkerPool;
+
+  constructor(
+    readonly url: URL,
+    readonly size: number,
+  ) {
+    this.pool = new WorkerPool({ url, size, workerData: null, next: () => (this.next ? this.next() : 'wait') });
+  }
+
+  /** Workers started in place of crashed ones. */
+  get crashes(): number {
+    return this.pool.crashes;
+  }
+
+  /**
+   * Give every worker (and every one started later in place of a crashed one) the sweep's data,
+   * then the jobs `next` gives; resolves when no job is left (see `WorkerPool.done`). Once only.
+   */
+  begin(data: SweepWorkerData, next: NextJob): Promise<void> {
+    if (this.next) throw new Error('SweepWorkers.begin: the workers already have a sweep');
+    this.next = next;
+    this.pool.broadcast({ t: 'init', ...data });
+    return this.pool.done;
+  }
+
+  /** Give one more message to every worker, now and later (see `WorkerPool.broadcast`). */
+  broadcast(message: unknown): void {
+    this.pool.broadcast(message);
+  }
+
+  /** Stop the workers (a sweep that fails before or during its runs). */
+  terminate(): Promise<void> {
+    return this.pool.terminate();
+  }
 }
 
 /**
@@ -256,7 +318,7 @@ export async function runPlans(plans: readonly RunPlan[], table: EventTable, set
   const ready: string[] = options.featureCache ? [] : [...groups.keys()];
   const inline = new Set<string>(options.featureCache ? [] : groups.keys());
   let featureTables = 0;
-  let pool: WorkerPool;
+  const pool = options.started ?? new SweepWorkers(options.workerUrl, options.workers);
 
   const failed = (p: RunPlan, message: string): RunRecord => ({ sweep: setup.sweep, index: p.index, hash: p.hash, params: p.params, is: null, oos: null, segments: [], returns: [], events: 0, error: message });
 
@@ -296,9 +358,11 @@ export async function runPlans(plans: readonly RunPlan[], table: EventTable, set
     return groups.size > 0 ? 'wait' : null;
   };
 
-  const workerData: SweepWorkerData = { table: table.data(), plans: [...plans], setup };
-  pool = new WorkerPool({ url: options.workerUrl, size: options.workers, workerData, next });
-  await pool.done;
+  try {
+    await pool.begin({ table: table.data(), plans: [...plans], setup }, next);
+  } finally {
+    if (!options.started) await pool.terminate();
+  }
   return { crashes: pool.crashes, featureTables };
 }
 

@@ -1,6 +1,7 @@
 /**
- * The worker thread of a sweep (`runs/sweep-pool.ts`): given the event table (shared memory),
- * the plans it may be asked to run and the sweep's setup once, as `workerData`, it answers:
+ * The worker thread of a sweep (`runs/sweep-pool.ts`): started before the sweep's data is read,
+ * it loads its code, then is given the event table (shared memory), the plans it may be asked to
+ * run and the sweep's setup once, in an `init` message, says it is ready and answers:
  *
  * - `{ t: 'features', i }`: the stage-1 feature table of plan `i`'s features section, computed
  *   into shared memory and sent back (no copy), to be shared with every worker (or null and the
@@ -13,13 +14,13 @@
  * goes wrong here ends the worker, and the pool records the plan in hand as failed and starts
  * another worker.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { EventTable, type EventTableData } from '../backtest/data/event-table.js';
 import type { FeatureTable } from '../backtest/features-stage.js';
 import { evaluatePlan, featureTableFor, shareFeatureTable } from '../sweep/evaluate.js';
 import type { RunPlan, SweepSetup } from '../sweep/types.js';
 
-/** What a worker is started with. */
+/** What a worker is given once, in its first message (`init`). */
 export interface SweepWorkerData {
   table: EventTableData;
   plans: RunPlan[];
@@ -27,38 +28,40 @@ export interface SweepWorkerData {
 }
 
 /** Messages to a worker. */
-export type SweepWorkerMessage = { t: 'features'; i: number } | { t: 'add-features'; key: string; features: FeatureTable } | { t: 'run'; i: number; inline: boolean };
+export type SweepWorkerMessage = ({ t: 'init' } & SweepWorkerData) | { t: 'features'; i: number } | { t: 'add-features'; key: string; features: FeatureTable } | { t: 'run'; i: number; inline: boolean };
 
 const port = parentPort;
 if (port) {
-  const data = workerData as SweepWorkerData;
-  const table = EventTable.fromData(data.table);
+  let data: SweepWorkerData | null = null;
+  let table: EventTable | null = null;
   const features = new Map<string, FeatureTable>();
   port.on('message', (m: SweepWorkerMessage) => {
-    switch (m.t) {
-      case 'add-features':
-        features.set(m.key, m.features);
-        return;
-      case 'features': {
-        const plan = data.plans[m.i]!;
-        let f: FeatureTable;
-        try {
-          f = shareFeatureTable(featureTableFor(plan, table));
-        } catch (err) {
-          // the runs of this features section compute their own, and record why they fail
-          port.postMessage({ t: 'features', key: plan.featureKey, features: null, error: err instanceof Error ? err.message : String(err) });
-          return;
-        }
-        port.postMessage({ t: 'features', key: plan.featureKey, features: f });
-        return;
-      }
-      case 'run': {
-        const plan = data.plans[m.i]!;
-        const f = m.inline ? null : (features.get(plan.featureKey) ?? null);
-        port.postMessage({ t: 'run', i: m.i, record: evaluatePlan(plan, table, f, data.setup) });
-        return;
-      }
+    if (m.t === 'init') {
+      data = { table: m.table, plans: m.plans, setup: m.setup };
+      table = EventTable.fromData(m.table);
+      port.postMessage({ t: 'ready' });
+      return;
     }
+    if (m.t === 'add-features') {
+      features.set(m.key, m.features);
+      return;
+    }
+    // the pool sends jobs only once this worker said it is ready, after 'init'
+    if (!data || !table) throw new Error(`sweep worker: '${m.t}' before 'init'`);
+    const plan = data.plans[m.i]!;
+    if (m.t === 'features') {
+      let f: FeatureTable;
+      try {
+        f = shareFeatureTable(featureTableFor(plan, table));
+      } catch (err) {
+        // the runs of this features section compute their own, and record why they fail
+        port.postMessage({ t: 'features', key: plan.featureKey, features: null, error: err instanceof Error ? err.message : String(err) });
+        return;
+      }
+      port.postMessage({ t: 'features', key: plan.featureKey, features: f });
+      return;
+    }
+    const f = m.inline ? null : (features.get(plan.featureKey) ?? null);
+    port.postMessage({ t: 'run', i: m.i, record: evaluatePlan(plan, table, f, data.setup) });
   });
-  port.postMessage({ t: 'ready' });
 }
