@@ -72,26 +72,35 @@ const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
  */
 export function decimal(v: unknown): number {
   if (typeof v !== 'string') return Number.NaN;
-  const n = v.length;
-  let i = 0;
+  return decimalIn(v, 0, v.length);
+}
+
+/**
+ * {@link decimal} of the characters `text[a, b)`, read in place: the capture scanner's decimal
+ * strings, inside a line (`capture-scan.ts`), with no substring unless the slow path needs one.
+ *
+ * @example decimalIn('"b":"61800.30"', 5, 13) // 61800.3
+ */
+export function decimalIn(text: string, a: number, b: number): number {
+  let i = a;
   let neg = false;
-  if (n > 0 && v.charCodeAt(0) === 45) {
+  if (i < b && text.charCodeAt(i) === 45) {
     neg = true;
-    i = 1;
+    i++;
   }
   let m = 0;
   let digits = 0;
   let dot = -1;
-  for (; i < n; i++) {
-    const c = v.charCodeAt(i);
+  for (; i < b; i++) {
+    const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) {
       m = m * 10 + (c - 48);
       digits++;
     } else if (c === 46 && dot < 0) dot = i;
-    else return decimalSlow(v);
+    else return decimalSlow(text.slice(a, b));
   }
-  if (digits === 0 || digits > 15) return decimalSlow(v);
-  const x = dot < 0 || dot === n - 1 ? m : m / POW10[n - dot - 1]!;
+  if (digits === 0 || digits > 15) return decimalSlow(text.slice(a, b));
+  const x = dot < 0 || dot === b - 1 ? m : m / POW10[b - dot - 1]!;
   return neg ? -x : x;
 }
 

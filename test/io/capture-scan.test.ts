@@ -1,0 +1,161 @@
+/**
+ * The capture scanner (bookTickers and depth diffs read from the text, without JSON.parse)
+ * against JSON.parse and the per-type fast paths: on every line of the real captures it reads
+ * every bookTicker and depth diff to the same values and declines every other line; on lines
+ * mutated in their text (whitespace, escapes, numbers of other forms, keys repeated or unknown,
+ * brackets and quotes moved or lost), whatever it reads, JSON.parse and the fast paths read
+ * too, to the same values — what it cannot be sure of, it leaves to them.
+ */
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { DepthEvent, QuoteEvent } from '../../src/core/events.js';
+import { fillBookTicker, fillDepthUpdate, type Msg } from '../../src/io/capture-messages.js';
+import { CaptureScanner, DECLINED, SCANNED_DEPTH, SCANNED_QUOTE } from '../../src/io/capture-scan.js';
+import { dataPath } from '../helpers/data.js';
+
+const quote = (): QuoteEvent => ({ type: 'quote', symbol: '', ts: 0, recvTs: 0, bidPrice: 0, bidQty: 0, askPrice: 0, askQty: 0, updateId: 0 });
+const depth = (): DepthEvent => ({ type: 'depth', symbol: '', ts: 0, recvTs: 0, isSnapshot: false, firstUpdateId: 0, lastUpdateId: 0, prevUpdateId: 0, bidPrices: [], bidQtys: [], askPrices: [], askQtys: [] });
+
+/** The reader's `isPartialDepth`: top-N book streams are skipped, not read. */
+function isPartialDepth(stream: string): boolean {
+  const at = stream.indexOf('@depth');
+  if (at < 0) return false;
+  const c = stream.charCodeAt(at + 6);
+  return c >= 48 && c <= 57;
+}
+
+type Reference = { kind: typeof SCANNED_QUOTE; event: QuoteEvent; E: unknown } | { kind: typeof SCANNED_DEPTH; event: DepthEvent; E: unknown } | { kind: typeof DECLINED };
+
+/** What the capture reader makes of a JSON message through JSON.parse and its fast paths: a quote or depth diff it accepts, or anything else. */
+function reference(json: string): Reference {
+  let o: unknown;
+  try {
+    o = JSON.parse(json);
+  } catch {
+    return { kind: DECLINED };
+  }
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) return { kind: DECLINED };
+  let m = o as Msg;
+  let stream = '';
+  if (m.stream !== undefined) {
+    const data = m.data;
+    if (typeof m.stream !== 'string' || data === null || typeof data !== 'object' || Array.isArray(data)) return { kind: DECLINED };
+    stream = m.stream;
+    m = data as Msg;
+  }
+  const bookTicker = m.e === 'bookTicker' || (m.e === undefined && !('lastUpdateId' in m) && 'u' in m && ('B' in m || 'A' in m));
+  if (bookTicker) {
+    const q = quote();
+    return fillBookTicker(m, q) ? { kind: SCANNED_QUOTE, event: q, E: m.E } : { kind: DECLINED };
+  }
+  if (m.e === 'depthUpdate' && !isPartialDepth(stream)) {
+    const d = depth();
+    return fillDepthUpdate(m, d) ? { kind: SCANNED_DEPTH, event: d, E: m.E } : { kind: DECLINED };
+  }
+  return { kind: DECLINED };
+}
+
+/** The scanner's reading of a JSON message (a fresh scanner, or the one given, to test its symbol reuse). */
+function scan(json: string, s?: { scanner: CaptureScanner; q: QuoteEvent; d: DepthEvent }): Reference {
+  const own = s ?? { q: quote(), d: depth(), scanner: null as unknown as CaptureScanner };
+  if (!s) own.scanner = new CaptureScanner(own.q, own.d);
+  const k = own.scanner.scan(json, 0);
+  if (k === SCANNED_QUOTE) return { kind: k, event: { ...own.q }, E: own.scanner.E };
+  if (k === SCANNED_DEPTH) return { kind: k, event: { ...own.d, bidPrices: [...own.d.bidPrices], bidQtys: [...own.d.bidQtys], askPrices: [...own.d.askPrices], askQtys: [...own.d.askQtys] }, E: own.scanner.E };
+  return { kind: DECLINED };
+}
+
+function linesOf(file: string): string[] {
+  const raw = readFileSync(dataPath('binance-ws', ...file.split('/')));
+  return (raw[0] === 0x1f ? gunzipSync(raw) : raw).toString('utf8').split('\n').filter((l) => l.includes('{'));
+}
+const jsonOf = (line: string): string => line.slice(line.indexOf('{'));
+
+const FILES = ['usdm/btcusdt_20240718.gz', 'usdm/btcusdt_20240719.gz', 'usdm/btcusdt_20240808.gz', 'usdm/ethusdt_20240808.gz', 'spot/btcusdt_20240808.gz', 'recorded-aggtrade/BINANCE_FUTURES.ws.1.0'];
+
+describe('CaptureScanner on the real captures', () => {
+  for (const file of FILES) {
+    it(`${file}: every bookTicker and depth diff read to the values JSON.parse and the fast paths give; every other line declined`, () => {
+      const q = quote();
+      const d = depth();
+      const shared = { scanner: new CaptureScanner(q, d), q, d };
+      const counts = { quote: 0, depth: 0, other: 0 };
+      for (const line of linesOf(file)) {
+        const json = jsonOf(line);
+        const want = reference(json);
+        const got = scan(json, shared);
+        expect(got, json.slice(0, 120)).toEqual(want);
+        if (want.kind === SCANNED_QUOTE) counts.quote++;
+        else if (want.kind === SCANNED_DEPTH) counts.depth++;
+        else counts.other++;
+      }
+      if (!file.startsWith('recorded-aggtrade')) expect(counts.quote + counts.depth, 'the file has bookTickers and depth diffs').toBeGreaterThan(1000);
+    });
+  }
+});
+
+describe('CaptureScanner on mutated lines', () => {
+  const pick = (file: string, test: (l: string) => boolean): string => jsonOf(linesOf(file).find(test)!);
+  // a depth diff cut to its first levels, so that mutations land everywhere in it
+  const shortDepth = (json: string): string => {
+    const o = JSON.parse(json) as { data: Msg };
+    o.data.b = (o.data.b as unknown[]).slice(0, 3);
+    o.data.a = (o.data.a as unknown[]).slice(0, 2);
+    return JSON.stringify(o);
+  };
+  const usdmBook = pick('usdm/btcusdt_20240808.gz', (l) => l.includes('@bookTicker'));
+  const usdmDepth = shortDepth(pick('usdm/btcusdt_20240808.gz', (l) => l.includes('depthUpdate')));
+  const spotBook = pick('spot/btcusdt_20240808.gz', (l) => l.includes('@bookTicker'));
+  const spotDepth = shortDepth(pick('spot/btcusdt_20240808.gz', (l) => l.includes('depthUpdate')));
+  const bare = (json: string): string => JSON.stringify((JSON.parse(json) as { data: Msg }).data);
+  const SEEDS = [usdmBook, usdmDepth, spotBook, spotDepth, bare(usdmBook), bare(usdmDepth), bare(spotBook), usdmDepth.replace('@depth@0ms', '@depth20@100ms')];
+
+  it('the seeds: each read as JSON.parse reads it (the top-N book stream declined)', () => {
+    for (const s of SEEDS) expect(scan(s)).toEqual(reference(s));
+    expect(SEEDS.slice(0, 7).every((s) => scan(s).kind !== DECLINED)).toBe(true);
+    expect(scan(SEEDS[7]!).kind).toBe(DECLINED);
+  });
+
+  const SNIPPETS = [' ', '\t', '\r', '\n', '\\u0041', '\\"', '"', ',', ':', '{', '}', '[', ']', '0', '1', '-', '.', 'e', 'E', '5', '.0', 'e2', ',"E":1', ',"x":1', ',"u":7', ',"pu":-1', ',"T":3', '"e":"bookTicker",', ',"s":""', 'null', 'true', '\u0001', 'é', '"0x1f"', '1e3', '00'];
+  const mutation = fc.oneof(
+    fc.tuple(fc.constant('insert' as const), fc.nat(), fc.constantFrom(...SNIPPETS)),
+    fc.tuple(fc.constant('delete' as const), fc.nat(), fc.integer({ min: 1, max: 6 })),
+    fc.tuple(fc.constant('replace' as const), fc.nat(), fc.constantFrom(...SNIPPETS)),
+  );
+  const apply = (s: string, [op, at, x]: [string, number, string | number]): string => {
+    const i = at % (s.length + 1);
+    if (op === 'insert') return s.slice(0, i) + x + s.slice(i);
+    if (op === 'delete') return s.slice(0, i) + s.slice(i + (x as number));
+    return s.slice(0, i) + x + s.slice(i + 1);
+  };
+
+  it('whatever the scanner reads, JSON.parse and the fast paths read to the same values', () => {
+    let read = 0;
+    fc.assert(
+      fc.property(fc.constantFrom(...SEEDS), fc.array(mutation, { minLength: 1, maxLength: 3 }), (seed, ms) => {
+        const json = ms.reduce(apply, seed);
+        const got = scan(json);
+        if (got.kind === DECLINED) return;
+        read++;
+        expect(got, json).toEqual(reference(json));
+      }),
+      { numRuns: 20_000 },
+    );
+    // the mutations that keep a message valid (whitespace, a digit in a number) are read, not all declined
+    expect(read).toBeGreaterThan(1000);
+  });
+
+  it('a repeated symbol is handed out as the same string, a new one as its own', () => {
+    const q = quote();
+    const d = depth();
+    const s = new CaptureScanner(q, d);
+    expect(s.scan(usdmBook, 0)).toBe(SCANNED_QUOTE);
+    const first = q.symbol;
+    expect(s.scan(usdmBook, 0)).toBe(SCANNED_QUOTE);
+    expect(q.symbol).toBe(first);
+    expect(s.scan(usdmBook.replace(/BTCUSDT/g, 'ETHUSDT'), 0)).toBe(SCANNED_QUOTE);
+    expect(q.symbol).toBe('ETHUSDT');
+  });
+});
