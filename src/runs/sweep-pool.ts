@@ -1,15 +1,16 @@
 /**
- * A pool of worker threads for a sweep: N workers started once with the shared inputs (the
- * event table and the plans, as `workerData`: typed arrays on `SharedArrayBuffer`s are shared,
- * not copied), then fed one job message at a time. A worker answers each job with one message;
- * the next job goes to the first idle worker.
+ * A pool of worker threads for a sweep: N workers started once, given the shared inputs (the
+ * event table and the plans, as `workerData` or in a first {@link WorkerPool.broadcast} message:
+ * typed arrays on `SharedArrayBuffer`s are shared, not copied), then fed one job message at a
+ * time. A worker answers each job with one message; the next job goes to the first idle worker
+ * once it has said it is ready.
  *
  * Crashes are contained: a worker that dies with a job in hand (an exception outside the job's
  * own error handling, an out-of-memory abort) fails that job alone — its `onCrash` records it —
  * and is replaced by a fresh worker, which is first sent every {@link WorkerPool.broadcast}
- * message so far (the shared feature tables), so it knows what the others know. A worker that
- * dies before it ever said it was ready (a missing or broken worker file) fails the pool
- * instead: starting another would die the same way.
+ * message so far (the sweep's inputs, the shared feature tables), so it knows what the others
+ * know. A worker that dies before it ever said it was ready (a missing or broken worker file)
+ * fails the pool instead: starting another would die the same way.
  *
  * @see https://nodejs.org/api/worker_threads.html (workerData, postMessage and SharedArrayBuffer)
  */

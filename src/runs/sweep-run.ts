@@ -7,11 +7,12 @@
  *    so shards on other machines reading the same data agree on the sweep's hash.
  * 2. The sweep is expanded into its plans; a shard keeps those with `index % n === i`; with
  *    `resume`, plans whose hash is already in `runs.jsonl` are skipped.
- * 3. A pool of worker threads (`sweep-pool.ts`, `sweep-worker.ts`) receives the table once. With
- *    the feature cache on, each distinct features section's stage-1 table is computed once, by
- *    the workers in parallel, into shared memory, and handed to every worker (no copy); the
- *    runs of a features section start as soon as its table is there. Off, each run computes
- *    its own features.
+ * 3. A pool of worker threads (`sweep-pool.ts`, `sweep-worker.ts`), started before step 1 so that
+ *    the workers load their code while the data is read ({@link SweepWorkers}), receives the
+ *    table and the plans once, in one message to each worker. With the feature cache on, each
+ *    distinct features section's stage-1 table is computed once, by the workers in parallel,
+ *    into shared memory, and handed to every worker (no copy); the runs of a features section
+ *    start as soon as its table is there. Off, each run computes its own features.
  * 4. Each finished run's record is appended to `runs.jsonl` as it arrives (`sweep-store.ts`), in
  *    any order; a run that fails is a record with its error; a worker that crashes fails the
  *    plan in hand and is replaced.
