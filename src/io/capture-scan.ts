@@ -1,19 +1,19 @@
 /**
- * The two messages that make most of a Binance capture — `bookTicker` (futures' with `"e"` first,
- * spot's without `"e"`, `"u"` first) and `depthUpdate`, bare or in the combined-stream wrapper
- * `{"stream":…,"data":…}` — read from the line's text straight
- * into the capture reader's scratch events, without `JSON.parse`: a depth diff of a few hundred
- * levels is otherwise parsed into as many arrays and twice as many strings, each read once.
+ * The two messages that make most of a Binance capture — `bookTicker` (futures' with `"e"`
+ * first, spot's without `"e"` and `"u"` first) and `depthUpdate`, bare or in the combined-stream
+ * wrapper `{"stream":…,"data":…}` — read from the line's text straight into the capture
+ * reader's scratch events, without `JSON.parse`: a depth diff of a few hundred levels is
+ * otherwise parsed into as many arrays and twice as many strings, each read once.
  *
  * The scanner accepts a strict subset of what `JSON.parse` and the per-type fast paths of
- * `capture-messages.ts` accept together, with the same values: `"e"` (or spot's `"u"`) first, then
- * the keys of the message type and no other, each once, in any order; integers as plain digits (at most 15, so exact); strings
- * without escapes or control characters; decimals read in place by the digit loop of
- * `decimal` (`decimalIn`); JSON whitespace between tokens and nothing after the
- * message. On anything else it declines (returns {@link DECLINED}) and the reader parses the line
- * with `JSON.parse` as before, which accepts, skips or refuses it and says why. A declined line
- * may have left the scratch events half-written; the reader's fast paths write every field of
- * an event they accept.
+ * `capture-messages.ts` accept together, with the same values: `"e"` (or spot's `"u"`) first,
+ * then the keys of the message type and no other, each once, in any order; integers as plain
+ * digits (at most 15, so exact); strings without escapes or control characters; decimals read
+ * in place by the digit loop of `decimal` (`decimalIn`); JSON whitespace between tokens and
+ * nothing after the message. On anything else it declines (returns {@link DECLINED}) and the
+ * reader parses the line with `JSON.parse` as before, which accepts, skips or refuses it and
+ * says why. A declined line may have left the scratch events half-written; the reader's fast
+ * paths write every field of an event they accept.
  *
  * @see https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/Individual-Symbol-Book-Ticker-Streams
  * @see https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/Diff-Book-Depth-Streams
