@@ -1,14 +1,15 @@
 /**
- * The two messages that make most of a Binance capture — `bookTicker` (futures' with `"e"`
- * first, spot's without `"e"` and `"u"` first) and `depthUpdate`, bare or in the combined-stream
- * wrapper `{"stream":…,"data":…}` — read from the line's text straight into the capture
- * reader's scratch events, without `JSON.parse`: a depth diff of a few hundred levels is
- * otherwise parsed into as many arrays and twice as many strings, each read once.
+ * The three messages that make most of a Binance capture — `bookTicker` (futures' with `"e"`
+ * first, spot's without `"e"` and `"u"` first), `depthUpdate` and `trade` — bare or in the
+ * combined-stream wrapper `{"stream":…,"data":…}`, read from the line's text straight into the
+ * capture reader's scratch events, without `JSON.parse`: a depth diff of a few hundred levels
+ * is otherwise parsed into as many arrays and twice as many strings, each read once.
  *
  * The scanner accepts a strict subset of what `JSON.parse` and the per-type fast paths of
  * `capture-messages.ts` accept together, with the same values: `"e"` (or spot's `"u"`) first,
  * then the keys of the message type and no other, each once, in any order; integers as plain
- * digits (at most 15, so exact); strings without escapes or control characters; decimals read
+ * digits (at most 15, so exact); `true` and `false`; strings without escapes or control
+ * characters; decimals read
  * in place by the digit loop of `decimal` (`decimalIn`); JSON whitespace between tokens and
  * nothing after the message. On anything else it declines (returns {@link DECLINED}) and the
  * reader parses the line with `JSON.parse` as before, which accepts, skips or refuses it and
@@ -19,7 +20,7 @@
  * @see https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/Diff-Book-Depth-Streams
  * @see https://www.rfc-editor.org/rfc/rfc8259 (JSON: whitespace, strings, numbers)
  */
-import type { DepthEvent, QuoteEvent } from '../core/events.js';
+import type { DepthEvent, QuoteEvent, TradeEvent } from '../core/events.js';
 import { decimalIn } from './capture-messages.js';
 
 /** {@link CaptureScanner.scan}: the line is left to `JSON.parse`. */
@@ -28,22 +29,29 @@ export const DECLINED = 0;
 export const SCANNED_QUOTE = 1;
 /** {@link CaptureScanner.scan}: a depth diff, in the scratch depth event. */
 export const SCANNED_DEPTH = 2;
+/** {@link CaptureScanner.scan}: a trade, in the scratch trade event. */
+export const SCANNED_TRADE = 3;
 
 // key bits: a message has each key at most once
 const K_E = 1, K_EE = 2, K_T = 4, K_S = 8, K_U = 16, K_UU = 32, K_PU = 64, K_B = 128, K_BB = 256, K_A = 512, K_AA = 1024;
+const K_TT = 2048, K_P = 4096, K_Q = 8192, K_X = 16384, K_M = 32768, K_MM = 65536;
 const BOOK_KEYS = K_E | K_EE | K_T | K_S | K_UU | K_B | K_BB | K_A | K_AA;
 const DEPTH_KEYS = K_E | K_EE | K_T | K_S | K_U | K_UU | K_PU | K_B | K_A;
+// futures' trade has the print kind X, spot's the "best match" flag M
+const TRADE_KEYS = K_E | K_EE | K_T | K_S | K_TT | K_P | K_Q | K_X | K_M | K_MM;
+const QUOTE = 0, DEPTH = 1, TRADE = 2;
 
-/** See the module comment. One per file: it keeps the last symbol's string to hand it out again. */
+/** See the module comment. One per file: it keeps the last symbol's and print kind's strings to hand them out again. */
 export class CaptureScanner {
   /** Event time `E` of the last message scanned (`undefined` when it had none), as the sink takes it. */
   E: number | undefined = undefined;
   private text = '';
   private at = 0;
   private sym = '';
+  private printKind = 'MARKET';
   // the fields of the message being scanned
   private keys = 0;
-  private isDepth = false;
+  private type = QUOTE;
   private vE = NaN;
   private vT = NaN;
   private vU = NaN;
@@ -53,13 +61,18 @@ export class CaptureScanner {
   private vB = NaN;
   private va = NaN;
   private vA = NaN;
+  private vt = NaN;
+  private vp = NaN;
+  private vq = NaN;
+  private vm = false;
 
   constructor(
     private readonly quote: QuoteEvent,
     private readonly depth: DepthEvent,
+    private readonly trade: TradeEvent,
   ) {}
 
-  /** Scan the JSON message at `text[start…]`: {@link SCANNED_QUOTE}, {@link SCANNED_DEPTH} or {@link DECLINED}. */
+  /** Scan the JSON message at `text[start…]`: {@link SCANNED_QUOTE}, {@link SCANNED_DEPTH}, {@link SCANNED_TRADE} or {@link DECLINED}. */
   scan(text: string, start: number): number {
     this.text = text;
     this.at = start;
@@ -75,20 +88,22 @@ export class CaptureScanner {
       if (!this.punct(123) || !this.object()) return DECLINED;
       if (!this.punct(125) || !this.end()) return DECLINED; // }
       // a top-N book stream (`@depth5`, `@depth20@100ms`) is skipped by the reader, not read
-      if (this.isDepth && partialDepth(text, s, streamEnd)) return DECLINED;
+      if (this.type === DEPTH && partialDepth(text, s, streamEnd)) return DECLINED;
     } else {
       this.at = k0;
       if (!this.object() || !this.end()) return DECLINED;
     }
-    return this.isDepth ? this.finishDepth() : this.finishQuote();
+    return this.type === DEPTH ? this.finishDepth() : this.type === TRADE ? this.finishTrade() : this.finishQuote();
   }
 
   /** The members of a message after its `{`, through its `}`. */
   private object(): boolean {
     this.keys = 0;
-    this.isDepth = false;
+    this.type = QUOTE;
     this.vE = this.vT = this.vU = this.vu = this.vpu = NaN;
     this.vb = this.vB = this.va = this.vA = NaN;
+    this.vt = this.vp = this.vq = NaN;
+    this.vm = false;
     const text = this.text;
     // "e" comes first in every Binance message that has one, and says which keys may follow;
     // spot's bookTicker has none and starts with "u"
@@ -97,8 +112,9 @@ export class CaptureScanner {
       const e = this.str();
       if (e < 0) return false;
       const eEnd = this.at - 1;
-      if (eEnd - e === 10 && text.startsWith('bookTicker', e)) this.isDepth = false;
-      else if (eEnd - e === 11 && text.startsWith('depthUpdate', e)) this.isDepth = true;
+      if (eEnd - e === 10 && text.startsWith('bookTicker', e)) this.type = QUOTE;
+      else if (eEnd - e === 11 && text.startsWith('depthUpdate', e)) this.type = DEPTH;
+      else if (eEnd - e === 5 && text.startsWith('trade', e)) this.type = TRADE;
       else return false;
       this.keys = K_E;
     } else {
@@ -107,7 +123,7 @@ export class CaptureScanner {
       this.keys = K_UU;
       if (!this.value(K_UU)) return false;
     }
-    const allowed = this.isDepth ? DEPTH_KEYS : BOOK_KEYS;
+    const allowed = this.type === DEPTH ? DEPTH_KEYS : this.type === TRADE ? TRADE_KEYS : BOOK_KEYS;
     for (;;) {
       this.ws();
       const c = text.charCodeAt(this.at);
@@ -159,13 +175,32 @@ export class CaptureScanner {
       case K_S:
         return this.symbol();
       case K_B:
-        if (this.isDepth) return this.levels(this.depth.bidPrices, this.depth.bidQtys);
+        if (this.type === DEPTH) return this.levels(this.depth.bidPrices, this.depth.bidQtys);
         v = this.vb = this.dec();
         break;
       case K_A:
-        if (this.isDepth) return this.levels(this.depth.askPrices, this.depth.askQtys);
+        if (this.type === DEPTH) return this.levels(this.depth.askPrices, this.depth.askQtys);
         v = this.va = this.dec();
         break;
+      case K_TT:
+        v = this.vt = this.uint();
+        break;
+      case K_P:
+        v = this.vp = this.dec();
+        break;
+      case K_Q:
+        v = this.vq = this.dec();
+        break;
+      case K_X:
+        return this.print();
+      case K_M: {
+        const b = this.bool();
+        this.vm = b === 1;
+        return b >= 0;
+      }
+      case K_MM:
+        // spot's "best match" flag: read, not kept
+        return this.bool() >= 0;
       case K_BB:
         v = this.vB = this.dec();
         break;
@@ -192,6 +227,24 @@ export class CaptureScanner {
     q.updateId = this.vu;
     this.E = hasE ? this.vE : undefined;
     return SCANNED_QUOTE;
+  }
+
+  private finishTrade(): number {
+    // E, T, s, t, p, q and m are required; X is not (fillTrade)
+    const need = K_EE | K_T | K_S | K_TT | K_P | K_Q | K_M;
+    if ((this.keys & need) !== need) return DECLINED;
+    const e = this.trade;
+    e.ts = this.vE;
+    e.symbol = this.sym;
+    e.price = this.vp;
+    e.qty = this.vq;
+    e.side = this.vm ? 'sell' : 'buy';
+    e.id = this.vt;
+    e.firstId = this.vt;
+    e.lastId = this.vt;
+    e.printKind = (this.keys & K_X) !== 0 ? this.printKind : 'MARKET';
+    this.E = this.vE;
+    return SCANNED_TRADE;
   }
 
   private finishDepth(): number {
@@ -263,6 +316,32 @@ export class CaptureScanner {
     const last = this.sym;
     if (!(b - a === last.length && this.text.startsWith(last, a))) this.sym = this.text.slice(a, b);
     return true;
+  }
+
+  /** A trade's print kind `X`, the last one's string again when it is the same. */
+  private print(): boolean {
+    const a = this.str();
+    if (a < 0) return false;
+    const b = this.at - 1;
+    const last = this.printKind;
+    if (!(b - a === last.length && this.text.startsWith(last, a))) this.printKind = this.text.slice(a, b);
+    return true;
+  }
+
+  /** A JSON `true` (1) or `false` (0), or −1. */
+  private bool(): number {
+    this.ws();
+    const text = this.text;
+    const at = this.at;
+    if (text.startsWith('true', at)) {
+      this.at = at + 4;
+      return 1;
+    }
+    if (text.startsWith('false', at)) {
+      this.at = at + 5;
+      return 0;
+    }
+    return -1;
   }
 
   /** A decimal string as `decimal` reads it, or NaN (then the line is declined). */
@@ -341,6 +420,18 @@ function keyBit(c: number): number {
       return K_A;
     case 65: // A
       return K_AA;
+    case 116: // t
+      return K_TT;
+    case 112: // p
+      return K_P;
+    case 113: // q
+      return K_Q;
+    case 88: // X
+      return K_X;
+    case 109: // m
+      return K_M;
+    case 77: // M
+      return K_MM;
   }
   return 0;
 }

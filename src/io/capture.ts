@@ -23,7 +23,7 @@ import {
   type MessageType,
   type Msg,
 } from './capture-messages.js';
-import { CaptureScanner, SCANNED_DEPTH, SCANNED_QUOTE } from './capture-scan.js';
+import { CaptureScanner, SCANNED_DEPTH, SCANNED_QUOTE, SCANNED_TRADE } from './capture-scan.js';
 import { CAPTURE_PENDING_MAX, CaptureSink } from './capture-sink.js';
 import { readLineChunks } from './lines.js';
 import { countSkip, newReadStats, reject, type ReadOptions, type ReadStats } from './source.js';
@@ -90,7 +90,7 @@ class CaptureParser {
     bidPrices: [], bidQtys: [], askPrices: [], askQtys: [],
   };
   private readonly mark: MarkEvent = { type: 'mark', symbol: '', ts: 0, recvTs: 0, markPrice: 0, indexPrice: 0, fundingRate: 0, nextFundingTime: 0 };
-  private readonly scanner = new CaptureScanner(this.quote, this.depth);
+  private readonly scanner = new CaptureScanner(this.quote, this.depth, this.trade);
 
   constructor(
     path: string,
@@ -132,10 +132,11 @@ class CaptureParser {
       if (text.startsWith('wss://', i) || text.startsWith('ws://', i)) return countSkip(this.stats, 'url');
       return this.refuse(no, text, 'bad-value', 'expected "<receive time> <json>", "<seconds>: <json>" or a bare JSON message', 'recvTs');
     }
-    // bookTickers and depth diffs, most of a capture, without JSON.parse (capture-scan.ts)
+    // bookTickers, depth diffs and trades, most of a capture, without JSON.parse (capture-scan.ts)
     const scanned = this.scanner.scan(text, start);
     if (scanned === SCANNED_QUOTE) return this.sink.accept('quote', this.quote, this.scanner.E, recvTs, no, text);
     if (scanned === SCANNED_DEPTH) return this.sink.accept('depth', this.depth, this.scanner.E, recvTs, no, text);
+    if (scanned === SCANNED_TRADE) return this.sink.accept('trade', this.trade, this.scanner.E, recvTs, no, text);
     let msg: unknown;
     try {
       msg = JSON.parse(start === 0 ? text : text.slice(start));
