@@ -307,25 +307,28 @@ export class CaptureScanner {
     return -1;
   }
 
-  /** The symbol string, the last one's again when it is the same (no new string per line). */
+  /** The symbol string (not empty: the fast path refuses an empty one). */
   private symbol(): boolean {
-    const a = this.str();
-    if (a < 0) return false;
-    const b = this.at - 1;
-    if (b === a) return false; // an empty symbol is refused by the fast path
-    const last = this.sym;
-    if (!(b - a === last.length && this.text.startsWith(last, a))) this.sym = this.text.slice(a, b);
+    const s = this.known(this.sym);
+    if (s === null || s === '') return false;
+    this.sym = s;
     return true;
   }
 
-  /** A trade's print kind `X`, the last one's string again when it is the same. */
+  /** A trade's print kind `X`. */
   private print(): boolean {
-    const a = this.str();
-    if (a < 0) return false;
-    const b = this.at - 1;
-    const last = this.printKind;
-    if (!(b - a === last.length && this.text.startsWith(last, a))) this.printKind = this.text.slice(a, b);
+    const x = this.known(this.printKind);
+    if (x === null) return false;
+    this.printKind = x;
     return true;
+  }
+
+  /** A string as {@link str} reads it, as `last` itself when it is the same (no new string per line), or null. */
+  private known(last: string): string | null {
+    const a = this.str();
+    if (a < 0) return null;
+    const b = this.at - 1;
+    return b - a === last.length && this.text.startsWith(last, a) ? last : this.text.slice(a, b);
   }
 
   /** A JSON `true` (1) or `false` (0), or −1. */
