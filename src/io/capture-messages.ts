@@ -125,6 +125,20 @@ function decimalSlow(v: string): number {
   return Number(v);
 }
 
+/**
+ * A top-N book stream (`btcusdt@depth5`, `btcusdt@depth20@100ms`): neither diffs nor full
+ * snapshots, so the capture reader skips it. `stream[a, b)`, the whole string by default (the
+ * capture scanner passes the stream name's place in a line).
+ *
+ * @example isPartialDepth('btcusdt@depth20@100ms') // true; 'btcusdt@depth@100ms' → false
+ */
+export function isPartialDepth(stream: string, a = 0, b = stream.length): boolean {
+  const at = stream.indexOf('@depth', a);
+  if (at < 0 || at + 6 >= b) return false;
+  const c = stream.charCodeAt(at + 6);
+  return c >= 48 && c <= 57;
+}
+
 /** An update id, trade id or epoch-ms integer as the schemas' `Id` / `EpochMs` accept it. */
 function isUInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;

@@ -21,7 +21,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc8259 (JSON: whitespace, strings, numbers)
  */
 import type { DepthEvent, QuoteEvent, TradeEvent } from '../core/events.js';
-import { decimalIn } from './capture-messages.js';
+import { decimalIn, isPartialDepth } from './capture-messages.js';
 
 /** {@link CaptureScanner.scan}: the line is left to `JSON.parse`. */
 export const DECLINED = 0;
@@ -32,14 +32,25 @@ export const SCANNED_DEPTH = 2;
 /** {@link CaptureScanner.scan}: a trade, in the scratch trade event. */
 export const SCANNED_TRADE = 3;
 
-// key bits: a message has each key at most once
-const K_E = 1, K_EE = 2, K_T = 4, K_S = 8, K_U = 16, K_UU = 32, K_PU = 64, K_B = 128, K_BB = 256, K_A = 512, K_AA = 1024;
-const K_TT = 2048, K_P = 4096, K_Q = 8192, K_X = 16384, K_M = 32768, K_MM = 65536;
-const BOOK_KEYS = K_E | K_EE | K_T | K_S | K_UU | K_B | K_BB | K_A | K_AA;
-const DEPTH_KEYS = K_E | K_EE | K_T | K_S | K_U | K_UU | K_PU | K_B | K_A;
-// futures' trade has the print kind X, spot's the "best match" flag M
-const TRADE_KEYS = K_E | K_EE | K_T | K_S | K_TT | K_P | K_Q | K_X | K_M | K_MM;
+// the keys a message may hold, by index, named as Binance names them; a message holds each at
+// most once (a bit per key marks those seen)
+const K_e = 0, K_E = 1, K_T = 2, K_s = 3, K_U = 4, K_u = 5, K_pu = 6, K_b = 7, K_B = 8, K_a = 9, K_A = 10;
+const K_t = 11, K_p = 12, K_q = 13, K_X = 14, K_m = 15, K_M = 16;
+const KEYS = 17;
+const mask = (...keys: number[]): number => keys.reduce((m, k) => m | (1 << k), 0);
+
+// how each key's value is read
+const UINT = 0, DEC = 1, TEXT = 2, BOOL = 3, SIDE = 4; // SIDE: a depth diff's levels, a bookTicker's decimal
+const READ = Uint8Array.from([TEXT, UINT, UINT, TEXT, UINT, UINT, UINT, SIDE, DEC, SIDE, DEC, UINT, DEC, DEC, TEXT, BOOL, BOOL]);
+
+/** The index of a one-character key, −1 for a key no scanned message has. */
+const KEY_OF = new Int8Array(128).fill(-1);
+for (const [c, k] of [['E', K_E], ['T', K_T], ['s', K_s], ['U', K_U], ['u', K_u], ['b', K_b], ['B', K_B], ['a', K_a], ['A', K_A], ['t', K_t], ['p', K_p], ['q', K_q], ['X', K_X], ['m', K_m], ['M', K_M]] as const) KEY_OF[c.charCodeAt(0)] = k;
+
 const QUOTE = 0, DEPTH = 1, TRADE = 2;
+/** Per message type: the keys it may hold, and those the reader's fast path requires (fillBookTicker, fillDepthUpdate, fillTrade). */
+const ALLOWED = [mask(K_e, K_E, K_T, K_s, K_u, K_b, K_B, K_a, K_A), mask(K_e, K_E, K_T, K_s, K_U, K_u, K_pu, K_b, K_a), mask(K_e, K_E, K_T, K_s, K_t, K_p, K_q, K_X, K_m, K_M)];
+const REQUIRED = [mask(K_u, K_s, K_b, K_B, K_a, K_A), mask(K_E, K_s, K_U, K_u, K_b, K_a), mask(K_E, K_T, K_s, K_t, K_p, K_q, K_m)];
 
 /** See the module comment. One per file: it keeps the last symbol's and print kind's strings to hand them out again. */
 export class CaptureScanner {
@@ -49,22 +60,10 @@ export class CaptureScanner {
   private at = 0;
   private sym = '';
   private printKind = 'MARKET';
-  // the fields of the message being scanned
-  private keys = 0;
+  // the message being scanned: its type, the keys seen, their numeric values by key index
   private type = QUOTE;
-  private vE = NaN;
-  private vT = NaN;
-  private vU = NaN;
-  private vu = NaN;
-  private vpu = NaN;
-  private vb = NaN;
-  private vB = NaN;
-  private va = NaN;
-  private vA = NaN;
-  private vt = NaN;
-  private vp = NaN;
-  private vq = NaN;
-  private vm = false;
+  private keys = 0;
+  private readonly v = new Float64Array(KEYS);
 
   constructor(
     private readonly quote: QuoteEvent,
@@ -76,7 +75,6 @@ export class CaptureScanner {
   scan(text: string, start: number): number {
     this.text = text;
     this.at = start;
-    this.keys = 0;
     if (!this.punct(123)) return DECLINED; // {
     // the wrapper: "stream" first, then "data"
     const k0 = this.at;
@@ -88,11 +86,13 @@ export class CaptureScanner {
       if (!this.punct(123) || !this.object()) return DECLINED;
       if (!this.punct(125) || !this.end()) return DECLINED; // }
       // a top-N book stream (`@depth5`, `@depth20@100ms`) is skipped by the reader, not read
-      if (this.type === DEPTH && partialDepth(text, s, streamEnd)) return DECLINED;
+      if (this.type === DEPTH && isPartialDepth(text, s, streamEnd)) return DECLINED;
     } else {
       this.at = k0;
       if (!this.object() || !this.end()) return DECLINED;
     }
+    const need = REQUIRED[this.type]!;
+    if ((this.keys & need) !== need) return DECLINED;
     return this.type === DEPTH ? this.finishDepth() : this.type === TRADE ? this.finishTrade() : this.finishQuote();
   }
 
@@ -100,10 +100,6 @@ export class CaptureScanner {
   private object(): boolean {
     this.keys = 0;
     this.type = QUOTE;
-    this.vE = this.vT = this.vU = this.vu = this.vpu = NaN;
-    this.vb = this.vB = this.va = this.vA = NaN;
-    this.vt = this.vp = this.vq = NaN;
-    this.vm = false;
     const text = this.text;
     // "e" comes first in every Binance message that has one, and says which keys may follow;
     // spot's bookTicker has none and starts with "u"
@@ -116,14 +112,14 @@ export class CaptureScanner {
       else if (eEnd - e === 11 && text.startsWith('depthUpdate', e)) this.type = DEPTH;
       else if (eEnd - e === 5 && text.startsWith('trade', e)) this.type = TRADE;
       else return false;
-      this.keys = K_E;
+      this.keys = 1 << K_e;
     } else {
       this.at = k0;
       if (!this.keyIs('u')) return false;
-      this.keys = K_UU;
-      if (!this.value(K_UU)) return false;
+      this.keys = 1 << K_u;
+      if (!this.value(K_u)) return false;
     }
-    const allowed = this.type === DEPTH ? DEPTH_KEYS : this.type === TRADE ? TRADE_KEYS : BOOK_KEYS;
+    const allowed = ALLOWED[this.type]!;
     for (;;) {
       this.ws();
       const c = text.charCodeAt(this.at);
@@ -138,126 +134,90 @@ export class CaptureScanner {
       if (text.charCodeAt(this.at) !== 34) return false;
       const k1 = text.charCodeAt(this.at + 1);
       const k2 = text.charCodeAt(this.at + 2);
-      let bit: number;
+      let k: number;
       if (k2 === 34) {
-        bit = keyBit(k1);
+        k = k1 < 128 ? KEY_OF[k1]! : -1;
         this.at += 3;
       } else if (k1 === 112 && k2 === 117 && text.charCodeAt(this.at + 3) === 34) {
-        bit = K_PU; // "pu"
+        k = K_pu;
         this.at += 4;
       } else return false;
-      if (bit === 0 || (allowed & bit) === 0 || (this.keys & bit) !== 0) return false;
+      if (k < 0) return false;
+      const bit = 1 << k;
+      if ((allowed & bit) === 0 || (this.keys & bit) !== 0) return false;
       this.keys |= bit;
       if (!this.punct(58)) return false; // :
-      if (!this.value(bit)) return false;
+      if (!this.value(k)) return false;
     }
   }
 
-  /** The value of key `bit`, into its field; false (decline) when it is not one the scanner reads (a NaN number). */
-  private value(bit: number): boolean {
-    let v: number;
-    switch (bit) {
-      case K_EE:
-        v = this.vE = this.uint();
+  /** The value of key `k`, into its field; false (decline) when it is not one the scanner reads. */
+  private value(k: number): boolean {
+    let x: number;
+    switch (READ[k]) {
+      case UINT:
+        x = this.uint();
         break;
-      case K_T:
-        v = this.vT = this.uint();
+      case DEC:
+        x = this.dec();
         break;
-      case K_U:
-        v = this.vU = this.uint();
+      case BOOL:
+        x = this.bool();
         break;
-      case K_UU:
-        v = this.vu = this.uint();
-        break;
-      case K_PU:
-        v = this.vpu = this.uint();
-        break;
-      case K_S:
-        return this.symbol();
-      case K_B:
-        if (this.type === DEPTH) return this.levels(this.depth.bidPrices, this.depth.bidQtys);
-        v = this.vb = this.dec();
-        break;
-      case K_A:
-        if (this.type === DEPTH) return this.levels(this.depth.askPrices, this.depth.askQtys);
-        v = this.va = this.dec();
-        break;
-      case K_TT:
-        v = this.vt = this.uint();
-        break;
-      case K_P:
-        v = this.vp = this.dec();
-        break;
-      case K_Q:
-        v = this.vq = this.dec();
-        break;
-      case K_X:
-        return this.print();
-      case K_M: {
-        const b = this.bool();
-        this.vm = b === 1;
-        return b >= 0;
-      }
-      case K_MM:
-        // spot's "best match" flag: read, not kept
-        return this.bool() >= 0;
-      case K_BB:
-        v = this.vB = this.dec();
-        break;
-      case K_AA:
-        v = this.vA = this.dec();
+      case SIDE:
+        if (this.type === DEPTH) return k === K_b ? this.levels(this.depth.bidPrices, this.depth.bidQtys) : this.levels(this.depth.askPrices, this.depth.askQtys);
+        x = this.dec();
         break;
       default:
-        return false;
+        return k === K_s ? this.symbol() : this.print();
     }
-    return v === v;
+    this.v[k] = x;
+    return x === x;
+  }
+
+  private has(k: number): boolean {
+    return (this.keys & (1 << k)) !== 0;
   }
 
   private finishQuote(): number {
-    // u, s and the four decimals are required; E and T are not (fillBookTicker)
-    if ((this.keys & (K_UU | K_S | K_B | K_BB | K_A | K_AA)) !== (K_UU | K_S | K_B | K_BB | K_A | K_AA)) return DECLINED;
     const q = this.quote;
-    const hasE = (this.keys & K_EE) !== 0;
-    q.ts = hasE ? this.vE : (this.keys & K_T) !== 0 ? this.vT : Number.NaN;
+    const v = this.v;
+    const hasE = this.has(K_E);
+    q.ts = hasE ? v[K_E]! : this.has(K_T) ? v[K_T]! : Number.NaN;
     q.symbol = this.sym;
-    q.bidPrice = this.vb;
-    q.bidQty = this.vB;
-    q.askPrice = this.va;
-    q.askQty = this.vA;
-    q.updateId = this.vu;
-    this.E = hasE ? this.vE : undefined;
+    q.bidPrice = v[K_b]!;
+    q.bidQty = v[K_B]!;
+    q.askPrice = v[K_a]!;
+    q.askQty = v[K_A]!;
+    q.updateId = v[K_u]!;
+    this.E = hasE ? v[K_E] : undefined;
     return SCANNED_QUOTE;
   }
 
   private finishTrade(): number {
-    // E, T, s, t, p, q and m are required; X is not (fillTrade)
-    const need = K_EE | K_T | K_S | K_TT | K_P | K_Q | K_M;
-    if ((this.keys & need) !== need) return DECLINED;
     const e = this.trade;
-    e.ts = this.vE;
+    const v = this.v;
+    e.ts = v[K_E]!;
     e.symbol = this.sym;
-    e.price = this.vp;
-    e.qty = this.vq;
-    e.side = this.vm ? 'sell' : 'buy';
-    e.id = this.vt;
-    e.firstId = this.vt;
-    e.lastId = this.vt;
-    e.printKind = (this.keys & K_X) !== 0 ? this.printKind : 'MARKET';
-    this.E = this.vE;
+    e.price = v[K_p]!;
+    e.qty = v[K_q]!;
+    e.side = v[K_m] === 1 ? 'sell' : 'buy';
+    e.id = e.firstId = e.lastId = v[K_t]!;
+    e.printKind = this.has(K_X) ? this.printKind : 'MARKET';
+    this.E = v[K_E];
     return SCANNED_TRADE;
   }
 
   private finishDepth(): number {
-    // E, s, U, u, b and a are required; T and pu are not (fillDepthUpdate)
-    if ((this.keys & (K_EE | K_S | K_U | K_UU | K_B | K_A)) !== (K_EE | K_S | K_U | K_UU | K_B | K_A)) return DECLINED;
     const d = this.depth;
-    d.ts = this.vE;
+    const v = this.v;
+    d.ts = v[K_E]!;
     d.symbol = this.sym;
     d.isSnapshot = false;
-    d.firstUpdateId = this.vU;
-    d.lastUpdateId = this.vu;
-    d.prevUpdateId = (this.keys & K_PU) !== 0 ? this.vpu : Number.NaN;
-    this.E = this.vE;
+    d.firstUpdateId = v[K_U]!;
+    d.lastUpdateId = v[K_u]!;
+    d.prevUpdateId = this.has(K_pu) ? v[K_pu]! : Number.NaN;
+    this.E = v[K_E];
     return SCANNED_DEPTH;
   }
 
@@ -331,7 +291,7 @@ export class CaptureScanner {
     return b - a === last.length && this.text.startsWith(last, a) ? last : this.text.slice(a, b);
   }
 
-  /** A JSON `true` (1) or `false` (0), or −1. */
+  /** A JSON `true` (1) or `false` (0), or NaN. */
   private bool(): number {
     this.ws();
     const text = this.text;
@@ -344,7 +304,7 @@ export class CaptureScanner {
       this.at = at + 5;
       return 0;
     }
-    return -1;
+    return Number.NaN;
   }
 
   /** A decimal string as `decimal` reads it, or NaN (then the line is declined). */
@@ -400,49 +360,4 @@ export class CaptureScanner {
     for (let c = text.charCodeAt(i); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(++i));
     this.at = i;
   }
-}
-
-/** The bit of a one-character key. */
-function keyBit(c: number): number {
-  switch (c) {
-    case 69: // E
-      return K_EE;
-    case 84: // T
-      return K_T;
-    case 115: // s
-      return K_S;
-    case 85: // U
-      return K_U;
-    case 117: // u
-      return K_UU;
-    case 98: // b
-      return K_B;
-    case 66: // B
-      return K_BB;
-    case 97: // a
-      return K_A;
-    case 65: // A
-      return K_AA;
-    case 116: // t
-      return K_TT;
-    case 112: // p
-      return K_P;
-    case 113: // q
-      return K_Q;
-    case 88: // X
-      return K_X;
-    case 109: // m
-      return K_M;
-    case 77: // M
-      return K_MM;
-  }
-  return 0;
-}
-
-/** `isPartialDepth` of the reader on `text[a, b)`: `@depth` followed by a digit. */
-function partialDepth(text: string, a: number, b: number): boolean {
-  const at = text.indexOf('@depth', a);
-  if (at < 0 || at + 6 > b) return false;
-  const c = text.charCodeAt(at + 6);
-  return at + 6 < b && c >= 48 && c <= 57;
 }

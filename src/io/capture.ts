@@ -19,6 +19,7 @@ import {
   fillDepthUpdate,
   fillMarkPrice,
   fillTrade,
+  isPartialDepth,
   UNUSED_EVENT_TYPES,
   type MessageType,
   type Msg,
@@ -273,15 +274,6 @@ class CaptureParser {
 
 function isBlank(c: number): boolean {
   return c === 32 || c === 9;
-}
-
-/** `btcusdt@depth5`, `btcusdt@depth20@100ms`: top-N books, neither diffs nor full snapshots. */
-function isPartialDepth(stream: string): boolean {
-  if (stream === '') return false;
-  const at = stream.indexOf('@depth');
-  if (at < 0) return false;
-  const c = stream.charCodeAt(at + 6);
-  return c >= 48 && c <= 57;
 }
 
 /**

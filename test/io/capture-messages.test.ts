@@ -13,6 +13,7 @@ import {
   fillDepthUpdate,
   fillMarkPrice,
   fillTrade,
+  isPartialDepth,
   WIRE_SCHEMAS,
   type MessageType,
   type Msg,
@@ -35,6 +36,19 @@ describe('decimal()', () => {
     for (const s of ['', ' 1', '1 ', '0x10', '0b1', '0o7', '+1', 'Infinity', '-', '.', '1e', '1_0']) expect(decimal(s), s).toBeNaN();
     for (const s of ['61800.30', '0.00000000', '-1.5', '.5', '5.', '1e-7', '1E+3']) expect(decimal(s), s).toBe(Number(s));
     expect(decimal(61800.3)).toBeNaN();
+  });
+});
+
+describe('isPartialDepth()', () => {
+  it('tells top-N book streams from diff streams, in a whole name or a range of a line', () => {
+    for (const s of ['btcusdt@depth5', 'btcusdt@depth20@100ms', 'ethusdt@depth10@500ms']) expect(isPartialDepth(s), s).toBe(true);
+    for (const s of ['btcusdt@depth', 'btcusdt@depth@100ms', 'btcusdt@depth@0ms', 'btcusdt@bookTicker', '', '@dept']) expect(isPartialDepth(s), s).toBe(false);
+    // a range ends where the stream name does: a "@depth5" further on is not its own
+    const line = '{"stream":"btcusdt@bookTicker","data":{"s":"x@depth5"}}';
+    const a = line.indexOf('btcusdt');
+    const b = line.indexOf('"', a);
+    expect(isPartialDepth(line, a, b)).toBe(false);
+    expect(isPartialDepth(line)).toBe(true);
   });
 });
 

@@ -12,21 +12,13 @@ import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DepthEvent, QuoteEvent, TradeEvent } from '../../src/core/events.js';
-import { fillBookTicker, fillDepthUpdate, fillTrade, type Msg } from '../../src/io/capture-messages.js';
+import { fillBookTicker, fillDepthUpdate, fillTrade, isPartialDepth, type Msg } from '../../src/io/capture-messages.js';
 import { CaptureScanner, DECLINED, SCANNED_DEPTH, SCANNED_QUOTE, SCANNED_TRADE } from '../../src/io/capture-scan.js';
 import { dataPath } from '../helpers/data.js';
 
 const quote = (): QuoteEvent => ({ type: 'quote', symbol: '', ts: 0, recvTs: 0, bidPrice: 0, bidQty: 0, askPrice: 0, askQty: 0, updateId: 0 });
 const trade = (): TradeEvent => ({ type: 'trade', symbol: '', ts: 0, recvTs: 0, price: 0, qty: 0, side: 'buy', id: 0, firstId: 0, lastId: 0, printKind: '' });
 const depth = (): DepthEvent => ({ type: 'depth', symbol: '', ts: 0, recvTs: 0, isSnapshot: false, firstUpdateId: 0, lastUpdateId: 0, prevUpdateId: 0, bidPrices: [], bidQtys: [], askPrices: [], askQtys: [] });
-
-/** The reader's `isPartialDepth`: top-N book streams are skipped, not read. */
-function isPartialDepth(stream: string): boolean {
-  const at = stream.indexOf('@depth');
-  if (at < 0) return false;
-  const c = stream.charCodeAt(at + 6);
-  return c >= 48 && c <= 57;
-}
 
 type Reference =
   | { kind: typeof SCANNED_QUOTE; event: QuoteEvent; E: unknown }
