@@ -196,9 +196,7 @@ async function sweepOn(pool: SweepWorkers, plans: RunPlan[], selected: RunPlan[]
     if (todo.length > 0) {
       workers = Math.min(pool.size, todo.length);
       const r = await runPlans(todo, table, setup, {
-        workers: pool.size,
         featureCache: options.featureCache ?? true,
-        workerUrl: pool.url,
         started: pool,
         onRecord: (rec) => {
           writer.append(rec);
@@ -243,16 +241,15 @@ async function sweepOn(pool: SweepWorkers, plans: RunPlan[], selected: RunPlan[]
   };
 }
 
-/** Options of {@link runPlans}. */
-export interface RunPlansOptions {
-  workers: number;
+/**
+ * Options of {@link runPlans}: the workers to start (`workers` of `workerUrl`), or workers
+ * already started (`started`, {@link SweepWorkers}: e.g. while the data was read).
+ */
+export type RunPlansOptions = {
   featureCache: boolean;
-  workerUrl: URL;
   /** Each finished run, in the order they finish. */
   onRecord: (record: RunRecord) => void;
-  /** Workers already started ({@link SweepWorkers}, e.g. while the data was read): used instead of starting `workers` from `workerUrl`. */
-  started?: SweepWorkers;
-}
+} & ({ workers: number; workerUrl: URL } | { started: SweepWorkers });
 
 /**
  * The worker threads of a sweep (`sweep-pool.ts`, `sweep-worker.ts`), started ahead of its data:
@@ -262,14 +259,15 @@ export interface RunPlansOptions {
  * @example
  * const pool = new SweepWorkers(sweepWorkerUrl(), 2);
  * const { table } = await loadSweepTable(inputs, { cacheDir });
- * await runPlans(plans, table, setup, { workers: 2, featureCache: true, workerUrl: pool.url, started: pool, onRecord });
+ * await runPlans(plans, table, setup, { started: pool, featureCache: true, onRecord });
  */
 export class SweepWorkers {
   private next: NextJob | null = null;
   private readonly pool: WorkerPool;
 
+  /** `size` workers of the module at `url`. */
   constructor(
-    readonly url: URL,
+    url: URL,
     readonly size: number,
   ) {
     this.pool = new WorkerPool({ url, size, workerData: null, next: () => (this.next ? this.next() : 'wait') });
@@ -319,7 +317,8 @@ export async function runPlans(plans: readonly RunPlan[], table: EventTable, set
   const ready: string[] = options.featureCache ? [] : [...groups.keys()];
   const inline = new Set<string>(options.featureCache ? [] : groups.keys());
   let featureTables = 0;
-  const pool = options.started ?? new SweepWorkers(options.workerUrl, options.workers);
+  const own = !('started' in options);
+  const pool = 'started' in options ? options.started : new SweepWorkers(options.workerUrl, options.workers);
 
   const failed = (p: RunPlan, message: string): RunRecord => ({ sweep: setup.sweep, index: p.index, hash: p.hash, params: p.params, is: null, oos: null, segments: [], returns: [], events: 0, error: message });
 
@@ -362,7 +361,7 @@ export async function runPlans(plans: readonly RunPlan[], table: EventTable, set
   try {
     await pool.begin({ table: table.data(), plans: [...plans], setup }, next);
   } finally {
-    if (!options.started) await pool.terminate();
+    if (own) await pool.terminate();
   }
   return { crashes: pool.crashes, featureTables };
 }
