@@ -4,7 +4,8 @@
  * start), runs.jsonl (a line cut short by a kill dropped and cut off the file), the shard
  * resolution (flags and the schedulers' environment variables), and runSweep on the bundled
  * sample: workers 1 and 2 give the same scoreboard bytes, the feature cache on and off give the
- * same records, one failing run is recorded with its error while the others go on.
+ * same records, one failing run is recorded with its error while the others go on, a sweep
+ * worker that dies mid-sweep is replaced by one that gets the sweep and runs the rest.
  *
  * runSweep's worker module is dist/runs/sweep-worker.js: these tests need the build (`npx tsup`,
  * which `npm test` runs in its pretest).
@@ -227,6 +228,38 @@ describe('runSweep on the bundled sample', () => {
     appendFileSync(runs, recordLine(recs[2]!));
     await runSweep({ ...base, out, resume: true });
     expect(readFileSync(join(out, 'scoreboard.json')).equals(readFileSync(join(dir, 'w2', 'scoreboard.json')))).toBe(true);
+  });
+
+  it('a sweep worker that dies mid-sweep fails its run alone; the worker started in its place gets the sweep and runs the rest; --resume completes the board', async () => {
+    // the real worker, behind a module that ends its thread as plan 3's record is sent, once (a
+    // marker file remembers); it patches postMessage before the worker module is evaluated, so
+    // that module's own message listener is the only one and misses no message
+    const marker = join(dir, 'crashed-once');
+    const patch = join(dir, 'crash-on-plan-3.mjs');
+    writeFileSync(
+      patch,
+      [
+        "import { existsSync, writeFileSync } from 'node:fs';",
+        "import { parentPort } from 'node:worker_threads';",
+        'const post = parentPort.postMessage.bind(parentPort);',
+        `parentPort.postMessage = (m, t) => { if (m?.t === 'run' && m.i === 3 && !existsSync(${JSON.stringify(marker)})) { writeFileSync(${JSON.stringify(marker)}, ''); process.exit(7); } return post(m, t); };`,
+      ].join('\n'),
+    );
+    const file = join(dir, 'crashing-sweep-worker.mjs');
+    writeFileSync(file, `import ${JSON.stringify(pathToFileURL(patch).href)};\nimport ${JSON.stringify(sweepWorkerUrl().href)};\n`);
+    // one worker: every run after the crash is the replacement's
+    const base = { spec: smallSpec(), baseConfig: defaultConfig(), inputs: samplePaths(), workers: 1, workerUrl: pathToFileURL(file) };
+    const out = join(dir, 'crash');
+    const s = await runSweep({ ...base, out });
+    expect(s.crashes).toBe(1);
+    expect([s.ran, s.failed]).toEqual([6, 1]);
+    const recs = readRuns(join(out, 'runs.jsonl')).records;
+    expect(recs.filter((r) => r.error !== null).map((r) => [r.index, r.error])).toEqual([[3, expect.stringMatching(/^worker crashed: .*code 7/)]]);
+    const whole = JSON.parse(readFileSync(join(dir, 'w2', 'scoreboard.json'), 'utf8')) as { rows: { index: number; objectiveOos: number }[] };
+    for (const i of [0, 1, 2, 4, 5]) expect(s.scoreboard!.rows.find((r) => r.index === i)!.objectiveOos, `run ${i}`).toBe(whole.rows.find((r) => r.index === i)!.objectiveOos);
+    const again = await runSweep({ ...base, out, resume: true });
+    expect([again.skipped, again.ran, again.crashes]).toEqual([5, 1, 0]);
+    expect(readFileSync(join(out, 'scoreboard.json')).equals(readFileSync(join(dir, 'w2', 'scoreboard.json'))), 'the board of the sweep run whole').toBe(true);
   });
 
   it('a dataset read through the Arrow IPC cache: the same data id and scoreboard bytes as the captures it was made from', async () => {
