@@ -58,8 +58,18 @@ const bundled = join(args.out, 'sweep-bench-lib.mjs');
   );
   const { build } = await import('esbuild');
   await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'node', packages: 'external', outfile: bundled, logLevel: 'error' });
-  // the worker from the same source (a rebuild of dist/ during the run cannot pull it away)
-  await build({ entryPoints: [join(root, 'src/runs/sweep-worker.ts')], bundle: true, format: 'esm', platform: 'node', packages: 'external', outfile: join(args.out, 'sweep-worker.mjs'), logLevel: 'error' });
+  // the worker from the same source (a rebuild of dist/ during the run cannot pull it away),
+  // with its packages bundled in, as tsup.config.ts builds dist/runs/sweep-worker.js
+  await build({
+    entryPoints: [join(root, 'src/runs/sweep-worker.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    external: ['parquet-wasm', 'better-sqlite3', 'ws', 'danfojs'],
+    banner: { js: "import { createRequire as __ofiRequire } from 'node:module'; const require = __ofiRequire(import.meta.url);" },
+    outfile: join(args.out, 'sweep-worker.mjs'),
+    logLevel: 'error',
+  });
 }
 const workerUrl = pathToFileURL(join(args.out, 'sweep-worker.mjs'));
 const L = await import(bundled);
