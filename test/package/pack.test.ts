@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +41,22 @@ describe('the packed package', () => {
     expect(readdirSync(join(pkg, 'data/sample')).sort()).toEqual(['README.md', 'btcusdt_20240808.gz', 'ethusdt_20240808.gz']);
     expect(existsSync(join(pkg, 'src'))).toBe(false);
     expect(existsSync(join(pkg, 'test'))).toBe(false);
+  });
+
+  it('ships the license texts of every package bundled into its command line and worker threads', async () => {
+    const { bundledPackages } = (await import(join(repo, 'scripts/third-party-licenses.mjs'))) as { bundledPackages: (code: string) => string[] };
+    const pkg = join(app, 'node_modules', 'ofi-backtest', 'dist');
+    const notice = readFileSync(join(pkg, 'THIRD-PARTY-LICENSES.md'), 'utf8');
+    const bundles = [join(pkg, 'cli/bin.js'), join(pkg, 'runs/sweep-worker.js'), join(pkg, 'runs/read-worker.js')];
+    const names = new Set(bundles.flatMap((b) => bundledPackages(readFileSync(b, 'utf8'))).map((d) => d.replace(/^.*node_modules\//, '')));
+    // the packages the command line needs most are bundled, not loaded from node_modules
+    for (const n of ['apache-arrow', 'zod', 'commander', 'yaml']) expect(names.has(n)).toBe(true);
+    for (const n of names) {
+      const version = (JSON.parse(readFileSync(join(repo, 'node_modules', n, 'package.json'), 'utf8')) as { version: string }).version;
+      expect(notice).toContain(`## ${n} ${version} (`);
+    }
+    // Apache-2.0 asks for the NOTICE file too
+    expect(notice).toContain('### NOTICE.txt');
   });
 
   it('npx ofi-backtest convert runs on the embedded sample with no input', () => {
