@@ -4,7 +4,9 @@
 // (the feature cache) or inside every run — with 1 and 2 workers, the cache on and off, side by
 // side in one process, with the ratios and the aims (2 workers ≥ 1.7 × one; cache on ≥ 3 × off
 // when only signal, risk and strategy parameters vary). Then where a run's time goes: stage 1
-// (features) against stage 2 (signals, strategy, simulator, metrics), in this thread.
+// (features) against stage 2 (signals, strategy, simulator, metrics), in this thread. With the
+// cache on, a worker also runs the signal layer once per signal configuration and replays its
+// signals in that configuration's next runs (SignalTapes); with it off, every run computes both.
 //
 //   npm run bench:sweep   (= npm run build && node --expose-gc bench/sweep.mjs)
 //   node --expose-gc bench/sweep.mjs [--copies 2] [--runs 200] [--workers 1,2] [--repeat 2]
@@ -228,8 +230,20 @@ for (let k = 0; k < 5; k++) {
   L.evaluatePlan(p, table, null, setup);
   without.push(performance.now() - t);
 }
-const [a, b, c] = [median(s1), median(withF), median(without)];
+// the runs of plan 0's signal configuration after the first: they replay its signal tape
+const signalOf = (p) => JSON.stringify(Object.entries(p.params).filter(([k]) => k.startsWith('signal.')));
+const sameSignal = plans.filter((p) => signalOf(p) === signalOf(plans[0]));
+const tapes = new L.SignalTapes();
+L.evaluatePlan(sameSignal[0], table, f, setup, { tapes });
+const taped = [];
+for (let k = 1; k <= 5; k++) {
+  t = performance.now();
+  L.evaluatePlan(sameSignal[k % sameSignal.length], table, f, setup, { tapes });
+  taped.push(performance.now() - t);
+}
+const [a, b, c, d] = [median(s1), median(withF), median(without), median(taped)];
 console.log(`  stage 1, the whole table once (what the cache computes once per features section): ${a.toFixed(0)} ms`);
 console.log(`  a run on shared features (stage 2, ${setup.segments.length} segments in one pass):               ${b.toFixed(0)} ms`);
+console.log(`  the same replaying the signals of its signal configuration's first run:       ${d.toFixed(0)} ms  (${sameSignal.length} runs share each of the ${new Set(plans.map(signalOf)).size} signal configurations)`);
 console.log(`  a run computing its own features (stage 1 over its pass + stage 2):         ${c.toFixed(0)} ms`);
-console.log(`  → the cache saves ${(c - b).toFixed(0)} ms of ${c.toFixed(0)} per run: at most ${(c / b).toFixed(2)}× faster; 3× would need stage 1 ≥ 2× stage 2`);
+console.log(`  → the cache saves ${(c - b).toFixed(0)} ms of ${c.toFixed(0)} per run with the signal layer run, ${(c - d).toFixed(0)} replaying it: at most ${(c / b).toFixed(2)}×, ${(c / d).toFixed(2)}× faster; 3× needs a run on the caches at a third of one computing its features`);

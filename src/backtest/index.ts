@@ -21,6 +21,7 @@ export * from './feed-latency.js';
 export * from './context.js';
 export * from './driver.js';
 export * from './strategies/default.js';
+export * from './strategies/signal-tape.js';
 export * from './strategy-config.js';
 export * from './config.js';
 export * from './sim/index.js';

@@ -8,7 +8,9 @@
  *   error when it cannot be computed: the runs then compute their own and record the error);
  * - `{ t: 'add-features', key, features }`: keep that shared feature table for runs of `key`;
  * - `{ t: 'run', i, inline }`: run plan `i` (on the shared features of its key, or computing
- *   them itself when `inline` or none was shared) and send its {@link RunRecord} back.
+ *   them itself when `inline` or none was shared) and send its {@link RunRecord} back. Runs on
+ *   shared features replay the signals of an earlier run of theirs with the same signal
+ *   configuration (`SignalTapes`).
  *
  * `evaluatePlan` never throws (a failing run is a record with its error); anything else that
  * goes wrong here ends the worker, and the pool records the plan in hand as failed and starts
@@ -17,7 +19,7 @@
 import { parentPort } from 'node:worker_threads';
 import { EventTable, type EventTableData } from '../backtest/data/event-table.js';
 import type { FeatureTable } from '../backtest/features-stage.js';
-import { evaluatePlan, featureTableFor, shareFeatureTable } from '../sweep/evaluate.js';
+import { evaluatePlan, featureTableFor, shareFeatureTable, SignalTapes } from '../sweep/evaluate.js';
 import type { RunPlan, SweepSetup } from '../sweep/types.js';
 
 /** What a worker is given once, in its first message (`init`). */
@@ -35,6 +37,8 @@ if (port) {
   let data: SweepWorkerData | null = null;
   let table: EventTable | null = null;
   const features = new Map<string, FeatureTable>();
+  // the runs on shared features replay the signals an earlier run of the same signal configuration recorded
+  const tapes = new SignalTapes();
   port.on('message', (m: SweepWorkerMessage) => {
     if (m.t === 'init') {
       data = { table: m.table, plans: m.plans, setup: m.setup };
@@ -62,6 +66,6 @@ if (port) {
       return;
     }
     const f = m.inline ? null : (features.get(plan.featureKey) ?? null);
-    port.postMessage({ t: 'run', i: m.i, record: evaluatePlan(plan, table, f, data.setup) });
+    port.postMessage({ t: 'run', i: m.i, record: evaluatePlan(plan, table, f, data.setup, { tapes }) });
   });
 }

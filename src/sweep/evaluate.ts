@@ -50,6 +50,7 @@ import { BacktestDriver, type BacktestRunConfig, type EquityCurve } from '../bac
 import { FeatureStage, featureTableRange, type FeatureTable } from '../backtest/features-stage.js';
 import { MetricsAggregator } from '../backtest/metrics.js';
 import { DefaultStrategy } from '../backtest/strategies/default.js';
+import { SignalTape } from '../backtest/strategies/signal-tape.js';
 import { UserInputError } from '../core/errors.js';
 import { parseDuration } from '../core/spans.js';
 import { FeaturesSection } from '../microstructure/config.js';
@@ -181,17 +182,79 @@ export function segmentChains(segments: readonly SegmentSpan[]): SegmentSpan[][]
 }
 
 /**
+ * The signal tapes of a thread's runs on shared feature tables ({@link SignalTape}): per feature
+ * table, the tapes of its latest few signal configurations, one per pass length (a walk-forward's
+ * chains end at different rows). Runs that differ only in strategy, risk or simulator parameters
+ * replay the signals the first of them recorded. Give one to every {@link evaluatePlan} of a
+ * thread (a worker keeps one for its life).
+ *
+ * @example
+ * const tapes = new SignalTapes();
+ * for (const p of plans) records.push(evaluatePlan(p, table, f, setup, { tapes }));
+ */
+export class SignalTapes {
+  private readonly byTable = new WeakMap<FeatureTable, Map<string, Map<number, SignalTape>>>();
+  /** Passes that replayed a tape, and passes that recorded one. */
+  replayed = 0;
+  recorded = 0;
+
+  /** `size`: signal configurations kept per feature table, the latest used (a sweep's plans come in order, so a few suffice). */
+  constructor(readonly size = 4) {}
+
+  /** The tape of the first `rows` events' feature rows under `config`'s signal layer: recorded before, or empty (to record). */
+  tape(features: FeatureTable, config: BacktestRunConfig, rows: number): SignalTape {
+    const t = this.byLength(features, config).get(rows);
+    if (t && t.complete) {
+      this.replayed++;
+      return t;
+    }
+    this.recorded++;
+    return new SignalTape();
+  }
+
+  /** Keep a tape a pass has recorded to its end. */
+  keep(features: FeatureTable, config: BacktestRunConfig, rows: number, tape: SignalTape): void {
+    if (tape.complete) this.byLength(features, config).set(rows, tape);
+  }
+
+  /** The tapes of a signal configuration by pass length, made the latest used. */
+  private byLength(features: FeatureTable, config: BacktestRunConfig): Map<number, SignalTape> {
+    let m = this.byTable.get(features);
+    if (!m) this.byTable.set(features, (m = new Map()));
+    const key = signalKey(config);
+    const tapes = m.get(key) ?? new Map<number, SignalTape>();
+    m.delete(key);
+    m.set(key, tapes);
+    while (m.size > this.size) m.delete(m.keys().next().value!);
+    return tapes;
+  }
+}
+
+/**
+ * What the signal layer's signals depend on besides the feature rows: every section of the run's
+ * configuration but those the default strategy, its risk rules and the simulator read alone.
+ */
+function signalKey(config: BacktestRunConfig): string {
+  const { strategy: _s, risk: _r, backtest: _b, symbols: _y, ...rest } = config;
+  return fingerprint(rest);
+}
+
+/**
  * The runs of a chain of segments in one pass over the events up to its last end (see the
  * module comment); `features` the stage-1 table of the whole data, or null to compute the
- * pass's own. Gives each segment's run and the events the pass went through.
+ * pass's own. Gives each segment's run and the events the pass went through. With shared
+ * features and `tapes`, the signal layer's signals are replayed from an earlier pass when one
+ * recorded them, else recorded.
  */
-function runChain(config: BacktestRunConfig, table: EventTable, features: FeatureTable | null, chain: readonly SegmentSpan[], stepMs: number): { runs: SegmentRun[]; events: number } {
+function runChain(config: BacktestRunConfig, table: EventTable, features: FeatureTable | null, chain: readonly SegmentSpan[], stepMs: number, tapes: SignalTapes | null): { runs: SegmentRun[]; events: number } {
   const n = table.lowerBound(chain[chain.length - 1]!.end);
   const f = features ?? new FeatureStage(FeaturesSection.parse(config.features ?? {})).run(table.range(0, n));
   const startingCash = BacktestSection.parse(config.backtest ?? {}).starting_cash;
   const aggs = chain.map(() => new MetricsAggregator({ returnsIntervalMs: stepMs, startValue: startingCash }));
   const first = chain[0]!;
-  const driver = new BacktestDriver({ config, strategy: new DefaultStrategy(config, { tradeFrom: first.start }), sampleMs: sampleMsFor(stepMs), hooks: aggs[0]!.hooks(first.start) });
+  const tape = features !== null && tapes !== null ? tapes.tape(features, config, n) : undefined;
+  const strategy = new DefaultStrategy(config, { tradeFrom: first.start, ...(tape ? { signalTape: tape } : {}) });
+  const driver = new BacktestDriver({ config, strategy, sampleMs: sampleMsFor(stepMs), hooks: aggs[0]!.hooks(first.start) });
   const runs: SegmentRun[] = [];
   let from = 0;
   for (let j = 0; j < chain.length; j++) {
@@ -204,6 +267,10 @@ function runChain(config: BacktestRunConfig, table: EventTable, features: Featur
     runs.push({ start: w.start, end: w.end, metrics: segmentMetrics(aggs[j]!.result()), equity: result.equity, startingCash });
   }
   driver.release();
+  if (tape) {
+    strategy.closeTape();
+    tapes!.keep(features!, config, n, tape);
+  }
   return { runs, events: n };
 }
 
@@ -251,6 +318,8 @@ function meanMetrics(ms: readonly SegmentMetrics[]): SegmentMetrics {
 export interface EvaluatePlanOptions {
   /** Run the segments that follow one another in one pass (default true); false: each replays the data from its start (see the module comment). */
   onePass?: boolean;
+  /** The thread's signal tapes ({@link SignalTapes}): with shared `features`, the signal layer runs once per signal configuration. Default none. */
+  tapes?: SignalTapes;
 }
 
 /**
@@ -271,7 +340,7 @@ export function evaluatePlan(plan: RunPlan, table: EventTable, features: Feature
     const runs = new Map<string, SegmentRun>();
     const chains = options.onePass === false ? segmentChains(setup.segments).flat().map((w) => [w]) : segmentChains(setup.segments);
     for (const chain of chains) {
-      const c = runChain(config, table, features, chain, stepMs);
+      const c = runChain(config, table, features, chain, stepMs, options.tapes ?? null);
       for (const r of c.runs) runs.set(`${r.start}:${r.end}`, r);
       record.events += c.events;
     }
@@ -359,7 +428,8 @@ export interface EvaluatePlansOptions {
 /**
  * Every plan evaluated in this thread, in order: the in-process sweep (the CLI's worker pool
  * runs the same {@link evaluatePlan} per plan on threads). Feature tables are computed once per
- * `featureKey` and dropped after the last plan that needs them.
+ * `featureKey` and dropped after the last plan that needs them; with them, the signal layer
+ * runs once per signal configuration ({@link SignalTapes}).
  *
  * @example
  * const records = evaluatePlans(plans, table, sweepSetup(spec, plans, table, 'sample'));
@@ -370,6 +440,7 @@ export function evaluatePlans(plans: readonly RunPlan[], table: EventTable, setu
   const lastUse = new Map<string, number>();
   plans.forEach((p, i) => lastUse.set(p.featureKey, i));
   const cache = new Map<string, FeatureTable>();
+  const tapes = share ? new SignalTapes() : null;
   const out: RunRecord[] = [];
   plans.forEach((p, i) => {
     let f: FeatureTable | null = null;
@@ -384,7 +455,7 @@ export function evaluatePlans(plans: readonly RunPlan[], table: EventTable, setu
         }
       }
     }
-    const r = evaluatePlan(p, table, f, setup);
+    const r = evaluatePlan(p, table, f, setup, tapes ? { tapes } : {});
     out.push(r);
     options.onRecord?.(r);
     if (lastUse.get(p.featureKey) === i) cache.delete(p.featureKey);

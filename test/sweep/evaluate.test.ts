@@ -19,7 +19,8 @@ import { FeaturesSection } from '../../src/microstructure/config.js';
 import { samplePaths } from '../../src/io/sample.js';
 import { DataReader } from '../../src/runs/backtest-data.js';
 import { expandSweep } from '../../src/sweep/expand.js';
-import { evaluatePlan, evaluatePlans, featureTableFor, sampleMsFor, segmentChains, shareFeatureTable, sweepSetup } from '../../src/sweep/evaluate.js';
+import { evaluatePlan, evaluatePlans, featureTableFor, sampleMsFor, segmentChains, shareFeatureTable, SignalTapes, sweepSetup } from '../../src/sweep/evaluate.js';
+import { SignalTape } from '../../src/backtest/strategies/signal-tape.js';
 import { segmentMetrics } from '../../src/sweep/metrics.js';
 import { sweepSpec, type SweepSpecInput } from '../../src/sweep/spec.js';
 import type { RunPlan, RunRecord } from '../../src/sweep/types.js';
@@ -286,4 +287,68 @@ describe('one pass per chain of segments', () => {
       expect(a.oos!.totalTrades, `split at ${k}/10: the test segment trades`).toBeGreaterThan(0);
     }
   }, 120_000);
+});
+
+describe('signal tapes: the signal layer once per signal configuration', () => {
+  const same = (a: RunRecord, b: RunRecord) => expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+
+  it('runs replaying the signals of an earlier run give the records of runs that judge every row: every scheme, one pass or replayed, plans out of order', () => {
+    const validations = [
+      { scheme: 'split', train: 0.6 },
+      { scheme: 'walk-forward', folds: 3 },
+      { scheme: 'walk-forward', folds: 3, anchored: true },
+    ] as const;
+    let trades = 0;
+    for (const validation of validations) {
+      const s = sweep({
+        parameters: {
+          'signal.buy_threshold': { values: [0.5, 1, 1.5] },
+          'strategy.stop_loss_bps': { values: [0, 5] },
+          'backtest.latency_model': { values: ['constant', 'empirical'] },
+          'risk.daily_loss_pct': { values: [0.03, 0.0002] },
+        },
+        validation,
+      });
+      const f = featureTableFor(s.plans[0]!, table);
+      // the three signal configurations interleaved, two kept: tapes are replayed, recorded again after they were let go
+      const order = [...s.plans].sort((a, b) => (a.index % 2) - (b.index % 2) || a.index - b.index);
+      for (const onePass of [true, false]) {
+        const tapes = new SignalTapes(2);
+        for (const p of order) {
+          const a = evaluatePlan(p, table, f, s.setup, { onePass, tapes });
+          same(a, evaluatePlan(p, table, f, s.setup, { onePass }));
+          trades += a.segments.reduce((k, x) => k + (x.metrics.totalTrades ?? 0), 0);
+        }
+        const chains = onePass ? segmentChains(s.setup.segments).length : new Set(s.setup.segments.map((x) => `${x.start}:${x.end}`)).size;
+        expect(tapes.replayed + tapes.recorded, 'a tape per pass').toBe(order.length * chains);
+        expect(tapes.replayed, `${validation.scheme}: passes replayed`).toBeGreaterThan(tapes.recorded);
+        expect(tapes.recorded, 'recorded more than once per configuration and pass length').toBeGreaterThan(3 * chains);
+      }
+    }
+    expect(trades, 'the runs trade').toBeGreaterThan(1000);
+  }, 240_000);
+
+  it('evaluatePlans keeps tapes with shared features: the same records as without', () => {
+    const s = sweep({ parameters: { 'signal.buy_threshold': { values: [0.5, 1] }, 'strategy.take_profit_bps': { values: [0, 5, 10] } }, validation: { scheme: 'split', train: 0.5 } });
+    same(evaluatePlans(s.plans, table, s.setup) as never, evaluatePlans(s.plans, table, s.setup, { shareFeatures: false }) as never);
+  });
+
+  it('a tape replayed over other feature rows throws when closed instead of passing for their signals', () => {
+    const config = { ...defaultConfig(), ...BASE } as Config;
+    const f = new FeatureStage(FeaturesSection.parse(config.features)).run(table);
+    const tape = new SignalTape();
+    const half = table.lowerBound(table.ts[0]! + 90_000);
+    const recording = new DefaultStrategy(config, { signalTape: tape });
+    runBacktestSync({ stream: table.range(0, half), features: featureTablePrefix(f, half), config, strategy: recording });
+    expect(tape.complete, 'complete once closed').toBe(false);
+    recording.closeTape();
+    expect(tape.complete).toBe(true);
+    expect(tape.signals.length, 'the half has signals').toBeGreaterThan(0);
+    const again = new DefaultStrategy(config, { signalTape: tape });
+    runBacktestSync({ stream: table.range(0, half), features: featureTablePrefix(f, half), config, strategy: again });
+    expect(() => again.closeTape(), 'replayed over the same rows').not.toThrow();
+    const longer = new DefaultStrategy(config, { signalTape: tape });
+    runBacktestSync({ stream: table, features: f, config, strategy: longer });
+    expect(() => longer.closeTape()).toThrow(/signal tape: recorded over \d+ feature rows, replayed over \d+/);
+  });
 });

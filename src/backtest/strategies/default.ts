@@ -46,6 +46,7 @@ import type { BacktestRunConfig, BacktestStrategy, SignalRecord } from '../drive
 import type { FeatureTable } from '../features-stage.js';
 import { StrategySection, type StrategyConfig } from '../strategy-config.js';
 import type { Fill, Order, OrderRequest, TradingContext } from '../types.js';
+import type { SignalTape } from './signal-tape.js';
 
 /** Options of {@link DefaultStrategy}. */
 export interface DefaultStrategyOptions {
@@ -60,6 +61,13 @@ export interface DefaultStrategyOptions {
    * and trades only inside it. Default: from the first event.
    */
   tradeFrom?: number;
+  /**
+   * Signals of the signal layer recorded by an earlier pass over the same feature rows under the
+   * same `features`, `signal` and `strategy_mode` sections ({@link SignalTape}): a complete tape
+   * is replayed at its rows instead of running the signal layer; an empty one is recorded by
+   * this pass. Ignored with `inline` features.
+   */
+  signalTape?: SignalTape;
 }
 
 const TERMINAL = new Set(['FILLED', 'CANCELED', 'REJECTED', 'EXPIRED']);
@@ -113,6 +121,14 @@ export class DefaultStrategy implements BacktestStrategy {
   private lastName = '';
   private last: SymbolState | null = null;
   private tradeFrom: number;
+  /** The tape this pass records (`replay` false) or replays (true); null: neither. */
+  private readonly tape: SignalTape | null;
+  private readonly replay: boolean;
+  /** Feature rows fed so far; the tape's key of a signal emitted now (see {@link SignalTape.rows}): the rows fed, counting the current one, or at an `onEnd` minus the rows fed, minus 1. */
+  private rowsFed = 0;
+  private rowKey = 0;
+  /** The next signal of the tape to replay. */
+  private played = 0;
 
   constructor(config: BacktestRunConfig = {}, options: DefaultStrategyOptions = {}) {
     this.config = StrategySection.parse(config.strategy ?? {});
@@ -122,6 +138,8 @@ export class DefaultStrategy implements BacktestStrategy {
     this.wall = new DailyLossWall(this.risk);
     this.wantsFeatures = options.inline !== true;
     this.tradeFrom = options.tradeFrom ?? -Infinity;
+    this.tape = this.wantsFeatures ? (options.signalTape ?? null) : null;
+    this.replay = this.tape !== null && this.tape.complete;
     const modes: ModeSource = { create: (symbol) => this.proxy(symbol), config: this.modeConfig };
     this.algo = new CoreAlgorithm(
       {
@@ -130,7 +148,7 @@ export class DefaultStrategy implements BacktestStrategy {
         features: featureSetOptionsFromConfig(FeaturesSection.parse(config.features ?? {})),
         modes,
       },
-      { write: (s) => this.onSignal(s), flush: () => undefined, close: () => undefined },
+      { write: (s) => this.heard(s), flush: () => undefined, close: () => undefined },
     );
   }
 
@@ -197,11 +215,17 @@ export class DefaultStrategy implements BacktestStrategy {
   }
 
   onFeatures(row: FeatureRowInput): void {
+    const k = ++this.rowsFed;
+    if (this.replay) return this.replayTo(k);
+    this.rowKey = k;
     this.algo.updateFeatures(row);
   }
 
   /** An update row of a stage-1 table, by index: the same row `onFeatures` would get, without the object. */
   onFeatureRow(f: FeatureTable, r: number, t: EventTable): void {
+    const k = ++this.rowsFed;
+    if (this.replay) return this.replayTo(k);
+    this.rowKey = k;
     const i = f.at[r]!;
     const trade = t.kind[i] === TRADE;
     this.algo.updateRowAt(t.symbols[t.sym[i]!]!, trade, f, r, t.ts, i, trade ? t.trade.recvTs : t.quote.recvTs, t.row[i]!);
@@ -224,7 +248,42 @@ export class DefaultStrategy implements BacktestStrategy {
   }
 
   onEnd(): void {
+    // the end of a run (also at a restart, between segments of one pass): its key is the rows fed so far, negated
+    if (this.replay) return this.replayTo(-this.rowsFed - 1);
+    this.rowKey = -this.rowsFed - 1;
     this.algo.flush();
+  }
+
+  /**
+   * The end of a pass with a {@link DefaultStrategyOptions.signalTape}, after its last `onEnd`
+   * (`BacktestDriver.finish`): a tape recorded is complete (the next strategies given it replay
+   * it); a tape replayed is checked to have been replayed over as many feature rows as it was
+   * recorded over, else this throws (the signals would not be this pass's).
+   */
+  closeTape(): void {
+    const tape = this.tape;
+    if (tape === null) return;
+    if (!this.replay) tape.total = this.rowsFed;
+    else if (tape.total !== this.rowsFed) throw new Error(`signal tape: recorded over ${tape.total} feature rows, replayed over ${this.rowsFed}`);
+  }
+
+  /** A signal of the signal layer: recorded on the tape, if any, and acted on. */
+  private heard(s: Signal): void {
+    const tape = this.tape;
+    if (tape !== null) {
+      tape.rows.push(this.rowKey);
+      tape.signals.push(s);
+    }
+    this.onSignal(s);
+  }
+
+  /** The tape's signals emitted at row key `k` (see {@link SignalTape.rows}), acted on as if heard now. */
+  private replayTo(k: number): void {
+    const tape = this.tape!;
+    const rows = tape.rows;
+    let p = this.played;
+    while (p < rows.length && rows[p]! === k) this.onSignal(tape.signals[p++]!);
+    this.played = p;
   }
 
   /**
