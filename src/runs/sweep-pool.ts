@@ -25,8 +25,12 @@ export interface PoolJob {
   onCrash(error: Error): void;
 }
 
-/** What the pool asks for when a worker is idle: a job, `'wait'` (jobs remain but none is ready yet) or null (no job left). */
-export type NextJob = () => PoolJob | 'wait' | null;
+/**
+ * What the pool asks for when worker `worker` (0 … size − 1; a worker started in place of a
+ * crashed one takes its number) is idle: a job, `'wait'` (jobs remain but none is ready yet) or
+ * null (no job left).
+ */
+export type NextJob = (worker: number) => PoolJob | 'wait' | null;
 
 /** Options of {@link WorkerPool}. */
 export interface WorkerPoolOptions {
@@ -92,9 +96,10 @@ export class WorkerPool {
   kick(): void {
     if (this.finished) return;
     let last: PoolJob | 'wait' | null = 'wait';
-    for (const s of this.slots) {
+    for (let w = 0; w < this.slots.length; w++) {
+      const s = this.slots[w]!;
       if (s.job || !s.ready) continue;
-      last = this.options.next();
+      last = this.options.next(w);
       if (last === 'wait' || last === null) break;
       s.job = last;
       s.worker.postMessage(last.message, last.transfer as ArrayBuffer[] | undefined);

@@ -44,10 +44,11 @@ import { expandInputs } from '../io/detect.js';
 import { IpcCache } from '../io/ipc-cache.js';
 import { newReadStats } from '../io/source.js';
 import { eventTableFromTables, type EventTable } from '../backtest/data-reader.js';
+import type { BacktestRunConfig } from '../backtest/driver.js';
 import type { FeatureTable } from '../backtest/features-stage.js';
 import type { Config } from '../config.js';
 import { expandSweep } from '../sweep/expand.js';
-import { sweepSetup } from '../sweep/evaluate.js';
+import { signalKey, sweepSetup } from '../sweep/evaluate.js';
 import { buildScoreboard, mergeRecords } from '../sweep/scoreboard.js';
 import type { SweepSpec } from '../sweep/spec.js';
 import type { RunPlan, RunRecord, Scoreboard, SweepSetup } from '../sweep/types.js';
@@ -105,6 +106,8 @@ export interface SweepRunSummary {
   workers: number;
   crashes: number;
   featureTables: number;
+  /** Passes that ran the signal layer and recorded its signals, passes that replayed them (see {@link RunPlansResult}). */
+  signalTapes: { recorded: number; replayed: number };
   /** Events in the table every run replays. */
   events: number;
   /** The scoreboard (null for a shard: its part is merged later). */
@@ -192,6 +195,7 @@ async function sweepOn(pool: SweepWorkers, plans: RunPlan[], selected: RunPlan[]
   let workers = 0;
   let crashes = 0;
   let featureTables = 0;
+  let signalTapes = { recorded: 0, replayed: 0 };
   try {
     if (todo.length > 0) {
       workers = Math.min(pool.size, todo.length);
@@ -207,6 +211,7 @@ async function sweepOn(pool: SweepWorkers, plans: RunPlan[], selected: RunPlan[]
       });
       crashes = r.crashes;
       featureTables = r.featureTables;
+      signalTapes = r.signalTapes;
     }
   } finally {
     writer.close();
@@ -233,6 +238,7 @@ async function sweepOn(pool: SweepWorkers, plans: RunPlan[], selected: RunPlan[]
     workers,
     crashes,
     featureTables,
+    signalTapes,
     events: table.length,
     scoreboard,
     files,
@@ -270,7 +276,7 @@ export class SweepWorkers {
     url: URL,
     readonly size: number,
   ) {
-    this.pool = new WorkerPool({ url, size, workerData: null, next: () => (this.next ? this.next() : 'wait') });
+    this.pool = new WorkerPool({ url, size, workerData: null, next: (w) => (this.next ? this.next(w) : 'wait') });
   }
 
   /** Workers started in place of crashed ones. */
@@ -300,30 +306,42 @@ export class SweepWorkers {
   }
 }
 
+/** What {@link runPlans} did besides the records. */
+export interface RunPlansResult {
+  /** Workers replaced after a crash. */
+  crashes: number;
+  /** Feature tables computed and shared. */
+  featureTables: number;
+  /** Passes over the data that ran the signal layer and recorded its signals, and passes that replayed them (`SignalTapes`; runs on shared features only). */
+  signalTapes: { recorded: number; replayed: number };
+}
+
 /**
  * Run plans on a pool of worker threads over one shared table (step 3 of the module comment);
- * every plan gives exactly one record to `onRecord`.
+ * every plan gives exactly one record to `onRecord`. Runs of one signal configuration go to the
+ * worker that ran it last while it has any ({@link SignalQueues}).
  */
-export async function runPlans(plans: readonly RunPlan[], table: EventTable, setup: SweepSetup, options: RunPlansOptions): Promise<{ crashes: number; featureTables: number }> {
-  // runs grouped by features section, in the order the sections first appear
-  const groups = new Map<string, number[]>();
+export async function runPlans(plans: readonly RunPlan[], table: EventTable, setup: SweepSetup, options: RunPlansOptions): Promise<RunPlansResult> {
+  // runs grouped by features section, in the order the sections first appear, then by signal configuration
+  const groups = new Map<string, SignalQueues>();
   plans.forEach((p, i) => {
-    const g = groups.get(p.featureKey);
-    if (g) g.push(i);
-    else groups.set(p.featureKey, [i]);
+    let g = groups.get(p.featureKey);
+    if (!g) groups.set(p.featureKey, (g = new SignalQueues()));
+    g.add(signalKey(p.config as BacktestRunConfig), i);
   });
   const featureJobs: string[] = options.featureCache ? [...groups.keys()] : [];
   /** Features sections whose runs may start: their table is shared, or they compute their own. */
   const ready: string[] = options.featureCache ? [] : [...groups.keys()];
   const inline = new Set<string>(options.featureCache ? [] : groups.keys());
   let featureTables = 0;
+  const tapes = { recorded: 0, replayed: 0 };
   const own = !('started' in options);
   const pool = 'started' in options ? options.started : new SweepWorkers(options.workerUrl, options.workers);
 
   const failed = (p: RunPlan, message: string): RunRecord => ({ sweep: setup.sweep, index: p.index, hash: p.hash, params: p.params, is: null, oos: null, segments: [], returns: [], events: 0, error: message });
 
   const featureJob = (key: string): PoolJob => ({
-    message: { t: 'features', i: groups.get(key)![0]! },
+    message: { t: 'features', i: groups.get(key)!.first },
     onResult: (m) => {
       const f = (m as { features: FeatureTable | null }).features;
       if (f) {
@@ -340,17 +358,24 @@ export async function runPlans(plans: readonly RunPlan[], table: EventTable, set
   });
   const runJob = (i: number, key: string): PoolJob => ({
     message: { t: 'run', i, inline: inline.has(key) },
-    onResult: (m) => options.onRecord((m as { record: RunRecord }).record),
+    onResult: (m) => {
+      const r = m as { record: RunRecord; signalPasses: number; replayed: number };
+      tapes.recorded += r.signalPasses;
+      tapes.replayed += r.replayed;
+      options.onRecord(r.record);
+    },
     onCrash: (err) => options.onRecord(failed(plans[i]!, `${CRASHED}${err.message}`)),
   });
 
-  const next = (): PoolJob | 'wait' | null => {
+  // each worker's latest signal configuration: its next runs keep to it (their signals replay its tape)
+  const held: string[] = [];
+  const next = (w: number): PoolJob | 'wait' | null => {
     const key = featureJobs.shift();
     if (key !== undefined) return featureJob(key);
     while (ready.length > 0) {
       const k = ready[0]!;
       const g = groups.get(k)!;
-      const i = g.shift();
+      const i = g.take(held, w);
       if (i !== undefined) return runJob(i, k);
       ready.shift();
       groups.delete(k);
@@ -363,7 +388,51 @@ export async function runPlans(plans: readonly RunPlan[], table: EventTable, set
   } finally {
     if (own) await pool.terminate();
   }
-  return { crashes: pool.crashes, featureTables };
+  return { crashes: pool.crashes, featureTables, signalTapes: tapes };
+}
+
+/**
+ * The runs of one features section by signal configuration ({@link signalKey}), each in plan
+ * order, the configurations in the order they first appear. A worker is given runs of the
+ * configuration it ran last while there are any, so the signal layer runs once per configuration
+ * and worker (the worker's `SignalTapes` replay it for the others); then the first configuration
+ * no other worker holds; then any.
+ */
+class SignalQueues {
+  private readonly queues = new Map<string, number[]>();
+  /** The first plan added (the features job's plan). */
+  first = -1;
+
+  add(key: string, plan: number): void {
+    if (this.first < 0) this.first = plan;
+    const q = this.queues.get(key);
+    if (q) q.push(plan);
+    else this.queues.set(key, [plan]);
+  }
+
+  /** The next plan for worker `w`, given the configuration each worker holds (`held`, updated); undefined when none is left. */
+  take(held: string[], w: number): number | undefined {
+    const mine = held[w];
+    const q = mine === undefined ? undefined : this.queues.get(mine);
+    if (q) return this.shift(mine!, q);
+    let shared: string | undefined;
+    for (const k of this.queues.keys()) {
+      if (!held.includes(k)) {
+        held[w] = k;
+        return this.shift(k, this.queues.get(k)!);
+      }
+      shared ??= k;
+    }
+    if (shared === undefined) return undefined;
+    held[w] = shared;
+    return this.shift(shared, this.queues.get(shared)!);
+  }
+
+  private shift(key: string, q: number[]): number {
+    const i = q.shift()!;
+    if (q.length === 0) this.queues.delete(key);
+    return i;
+  }
 }
 
 /**

@@ -8,9 +8,10 @@
  *   error when it cannot be computed: the runs then compute their own and record the error);
  * - `{ t: 'add-features', key, features }`: keep that shared feature table for runs of `key`;
  * - `{ t: 'run', i, inline }`: run plan `i` (on the shared features of its key, or computing
- *   them itself when `inline` or none was shared) and send its {@link RunRecord} back. Runs on
- *   shared features replay the signals of an earlier run of theirs with the same signal
- *   configuration (`SignalTapes`).
+ *   them itself when `inline` or none was shared) and send its {@link RunRecord} back, with the
+ *   passes that recorded a signal tape and those that replayed one: runs on shared features
+ *   replay the signals of an earlier run of theirs with the same signal configuration
+ *   (`SignalTapes`).
  *
  * `evaluatePlan` never throws (a failing run is a record with its error); anything else that
  * goes wrong here ends the worker, and the pool records the plan in hand as failed and starts
@@ -66,6 +67,9 @@ if (port) {
       return;
     }
     const f = m.inline ? null : (features.get(plan.featureKey) ?? null);
-    port.postMessage({ t: 'run', i: m.i, record: evaluatePlan(plan, table, f, data.setup, { tapes }) });
+    const recorded = tapes.recorded;
+    const replayed = tapes.replayed;
+    const record = evaluatePlan(plan, table, f, data.setup, { tapes });
+    port.postMessage({ t: 'run', i: m.i, record, signalPasses: tapes.recorded - recorded, replayed: tapes.replayed - replayed });
   });
 }

@@ -233,8 +233,11 @@ export class SignalTapes {
 /**
  * What the signal layer's signals depend on besides the feature rows: every section of the run's
  * configuration but those the default strategy, its risk rules and the simulator read alone.
+ * Runs with equal keys on one feature table emit the same signals ({@link SignalTapes}).
+ *
+ * @example signalKey(a.config) === signalKey(b.config) // a and b differ in strategy, risk, backtest or symbols only
  */
-function signalKey(config: BacktestRunConfig): string {
+export function signalKey(config: BacktestRunConfig): string {
   const { strategy: _s, risk: _r, backtest: _b, symbols: _y, ...rest } = config;
   return fingerprint(rest);
 }

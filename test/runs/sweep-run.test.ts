@@ -182,6 +182,9 @@ describe('runSweep on the bundled sample', () => {
     expect(one.failed).toBe(0);
     expect(one.featureTables, 'one features section: one table').toBe(1);
     expect(off.featureTables).toBe(0);
+    // six signal configurations, a pass each: nothing to replay
+    expect(one.signalTapes).toEqual({ recorded: 6, replayed: 0 });
+    expect(off.signalTapes, 'features in every run: no tapes').toEqual({ recorded: 0, replayed: 0 });
     const bytes = (d: string, f: string) => readFileSync(join(d, f));
     for (const f of ['scoreboard.json', 'scoreboard.csv', 'scoreboard.parquet', 'scoreboard.html']) {
       expect(bytes(two.dir, f).equals(bytes(one.dir, f)), `${f}: 2 workers = 1 worker`).toBe(true);
@@ -206,6 +209,27 @@ describe('runSweep on the bundled sample', () => {
     } finally {
       con.closeSync();
     }
+  });
+
+  it('runs of one signal configuration go to the worker that ran it: the signal layer runs about once per configuration, whatever the plan order', async () => {
+    // the strategy parameter first: in plan order the three signal configurations take turns
+    const spec = sweepSpec({
+      name: 'interleaved',
+      base: { signal: { warmup_sec: 20, cooldown_sec: 5 } },
+      parameters: { 'strategy.stop_loss_bps': { values: [0, 5, 10, 20] }, 'signal.buy_threshold': { values: [0.5, 1, 1.5] } },
+      objective: { metric: 'totalReturn' },
+      validation: { scheme: 'split', train: 0.7 },
+      returns_interval: '10s',
+    } as never);
+    const base = { spec, baseConfig: defaultConfig(), inputs: samplePaths() };
+    const two = await runSweep({ ...base, out: join(dir, 'aff2'), workers: 2 });
+    const one = await runSweep({ ...base, out: join(dir, 'aff1'), workers: 1 });
+    expect(two.plans).toBe(12);
+    // taken in plan order, each worker would compute every configuration it meets: up to 6
+    expect(two.signalTapes.recorded, 'at most one configuration computed by both workers').toBeLessThanOrEqual(4);
+    expect(two.signalTapes.recorded + two.signalTapes.replayed).toBe(12);
+    expect(one.signalTapes).toEqual({ recorded: 3, replayed: 9 });
+    for (const f of ['scoreboard.json', 'scoreboard.csv']) expect(readFileSync(join(two.dir, f)).equals(readFileSync(join(one.dir, f))), f).toBe(true);
   });
 
   it('--resume runs again what is missing and what a worker crash failed, not what failed by itself', async () => {

@@ -39,6 +39,27 @@ function sweep(input: SweepSpecInput) {
   return { spec, plans, setup: sweepSetup(spec, plans, table, 'sample') };
 }
 
+/** Every validation scheme with more than one segment. */
+const SCHEMES = [
+  { scheme: 'split', train: 0.6 },
+  { scheme: 'walk-forward', folds: 3 },
+  { scheme: 'walk-forward', folds: 3, anchored: true },
+] as const;
+
+/** Buy thresholds × stop-losses × latency models × loss walls: signal, strategy, simulator and risk parameters at once. */
+function mixedSweep(validation: (typeof SCHEMES)[number], buyThresholds: number[]) {
+  return sweep({
+    parameters: {
+      'signal.buy_threshold': { values: buyThresholds },
+      'strategy.stop_loss_bps': { values: [0, 5] },
+      'backtest.latency_model': { values: ['constant', 'empirical'] },
+      // a wall the first segment breaches: the next one starts with a fresh one
+      'risk.daily_loss_pct': { values: [0.03, 0.0002] },
+    },
+    validation,
+  });
+}
+
 const product = (rs: readonly number[]) => rs.reduce((p, r) => p * (1 + r), 1) - 1;
 
 beforeAll(async () => {
@@ -242,23 +263,9 @@ describe('one pass per chain of segments', () => {
   };
 
   it('the records of one pass are those of replaying each segment from the start, byte for byte: every scheme, latency model, loss wall, exits', () => {
-    const validations = [
-      { scheme: 'split', train: 0.6 },
-      { scheme: 'walk-forward', folds: 3 },
-      { scheme: 'walk-forward', folds: 3, anchored: true },
-    ] as const;
     let trades = 0;
-    for (const validation of validations) {
-      const s = sweep({
-        parameters: {
-          'signal.buy_threshold': { values: [0.5, 1.5] },
-          'strategy.stop_loss_bps': { values: [0, 5] },
-          'backtest.latency_model': { values: ['constant', 'empirical'] },
-          // a wall the first segment breaches: the next one starts with a fresh one
-          'risk.daily_loss_pct': { values: [0.03, 0.0002] },
-        },
-        validation,
-      });
+    for (const validation of SCHEMES) {
+      const s = mixedSweep(validation, [0.5, 1.5]);
       for (const p of s.plans) {
         const f = featureTableFor(p, table);
         const a = evaluatePlan(p, table, f, s.setup);
@@ -293,22 +300,9 @@ describe('signal tapes: the signal layer once per signal configuration', () => {
   const same = (a: RunRecord, b: RunRecord) => expect(JSON.stringify(a)).toBe(JSON.stringify(b));
 
   it('runs replaying the signals of an earlier run give the records of runs that judge every row: every scheme, one pass or replayed, plans out of order', () => {
-    const validations = [
-      { scheme: 'split', train: 0.6 },
-      { scheme: 'walk-forward', folds: 3 },
-      { scheme: 'walk-forward', folds: 3, anchored: true },
-    ] as const;
     let trades = 0;
-    for (const validation of validations) {
-      const s = sweep({
-        parameters: {
-          'signal.buy_threshold': { values: [0.5, 1, 1.5] },
-          'strategy.stop_loss_bps': { values: [0, 5] },
-          'backtest.latency_model': { values: ['constant', 'empirical'] },
-          'risk.daily_loss_pct': { values: [0.03, 0.0002] },
-        },
-        validation,
-      });
+    for (const validation of SCHEMES) {
+      const s = mixedSweep(validation, [0.5, 1, 1.5]);
       const f = featureTableFor(s.plans[0]!, table);
       // the three signal configurations interleaved, two kept: tapes are replayed, recorded again after they were let go
       const order = [...s.plans].sort((a, b) => (a.index % 2) - (b.index % 2) || a.index - b.index);

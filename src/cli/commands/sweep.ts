@@ -125,8 +125,14 @@ function summaryJson(s: SweepRunSummary) {
   };
 }
 
+/** How often the runs computed their signals and how often they replayed them (runs on shared features only). */
+function tapes(s: SweepRunSummary): string {
+  const { recorded, replayed } = s.signalTapes;
+  return recorded + replayed === 0 ? '' : ` (signals computed in ${num(recorded)} pass${recorded === 1 ? '' : 'es'}, replayed in ${num(replayed)})`;
+}
+
 function formatSweep(s: SweepRunSummary, top: number): string[] {
-  const head = `Sweep ${s.setup.name}: ${num(s.plans)} runs${s.shard ? `, shard ${s.shard.index}/${s.shard.count} (${s.shard.from}): ${num(s.selected)}` : ''}; ${num(s.ran)} run now${s.skipped ? `, ${num(s.skipped)} resumed from disk` : ''}, ${num(s.failed)} failed; ${num(s.events)} events, ${s.workers} worker${s.workers === 1 ? '' : 's'}, ${s.featureTables} feature table${s.featureTables === 1 ? '' : 's'}; ${secs(s.elapsedMs)}`;
+  const head = `Sweep ${s.setup.name}: ${num(s.plans)} runs${s.shard ? `, shard ${s.shard.index}/${s.shard.count} (${s.shard.from}): ${num(s.selected)}` : ''}; ${num(s.ran)} run now${s.skipped ? `, ${num(s.skipped)} resumed from disk` : ''}, ${num(s.failed)} failed; ${num(s.events)} events, ${s.workers} worker${s.workers === 1 ? '' : 's'}, ${s.featureTables} feature table${s.featureTables === 1 ? '' : 's'}${tapes(s)}; ${secs(s.elapsedMs)}`;
   const out = [head, ''];
   if (s.scoreboard) out.push(...formatScoreboard(s.scoreboard, s.scoreboard.rows.slice(0, top)), '');
   else out.push(`A part of a sharded sweep: merge the parts with  ofi-backtest scoreboard merge ${dirname(s.dir)} --out ${dirname(s.dir)}`, '');
