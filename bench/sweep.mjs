@@ -146,7 +146,7 @@ for (const m of modes) {
   const failed = records.filter((x) => x.error !== null).length;
   const cpuPerRun = (cpu.user + cpu.system) / 1e3 / plans.length;
   results.push({ ...m, sec, cores, cpuPerRun, runsPerSec: plans.length / sec, warmRunsPerSec: warm, eventRunsPerSec: events / sec, featureTables: r.featureTables, failed, same });
-  console.log(`  cache ${m.cache ? 'on ' : 'off'}  ${m.workers} worker${m.workers === 1 ? ' ' : 's'}  ${sec.toFixed(1).padStart(6)} s  ${(plans.length / sec).toFixed(2).padStart(7)} runs/s (${warm.toFixed(2)} once warm)  ${(events / sec / 1e6).toFixed(2).padStart(6)} M event-runs/s  ${cpuPerRun.toFixed(0).padStart(4)} CPU ms/run  ${cores.toFixed(2)} cores busy  load ${os.loadavg()[0].toFixed(1)}  feature tables ${r.featureTables}  failed ${failed}  records ${same ? 'equal to the first mode' : 'DIFFER'}`);
+  console.log(`  cache ${m.cache ? 'on ' : 'off'}  ${m.workers} worker${m.workers === 1 ? ' ' : 's'}  ${sec.toFixed(1).padStart(6)} s  ${(plans.length / sec).toFixed(2).padStart(7)} runs/s (${warm.toFixed(2)} once warm)  ${(events / sec / 1e6).toFixed(2).padStart(6)} M event-runs/s  ${cpuPerRun.toFixed(0).padStart(4)} CPU ms/run  ${cores.toFixed(2)} cores busy  load ${os.loadavg()[0].toFixed(1)}  feature tables ${r.featureTables}  signals computed ${r.signalTapes.recorded} / replayed ${r.signalTapes.replayed}  failed ${failed}  records ${same ? 'equal to the first mode' : 'DIFFER'}`);
 }
 
 // the same sweep with no worker thread at all (evaluatePlans in this thread): what a worker costs

@@ -7,7 +7,8 @@
  * whatever the strategy, risk and simulator sections are. A parameter sweep that varies those
  * runs the signal layer once per distinct signal configuration: the first run records its
  * signals on a tape ({@link DefaultStrategyOptions.signalTape}), the next runs replay them at
- * their rows instead of judging every row again (about a fifth of a run on shared features).
+ * their rows instead of judging every row again (a quarter to a third of a run on shared
+ * features, in `bench/sweep`).
  * Their records are byte for byte those of runs that judge every row (`test/sweep`).
  *
  * A tape is recorded by one pass and complete when that pass has ended ({@link total} set by
