@@ -10,7 +10,10 @@
  * and is replaced by a fresh worker, which is first sent every {@link WorkerPool.broadcast}
  * message so far (the sweep's inputs, the shared feature tables), so it knows what the others
  * know. A worker that dies before it ever said it was ready (a missing or broken worker file)
- * fails the pool instead: starting another would die the same way.
+ * fails the pool instead: starting another would die the same way. So does one that, given its
+ * inputs (its `workerData`, or the first broadcast when the pool has none), says nothing within
+ * {@link WorkerPoolOptions.startTimeoutMs}: a sweep must not wait for ever on a worker stuck in
+ * its start.
  *
  * @see https://nodejs.org/api/worker_threads.html (workerData, postMessage and SharedArrayBuffer)
  */
@@ -43,6 +46,13 @@ export interface WorkerPoolOptions {
   next: NextJob;
   /** Extra `execArgv` of the workers. */
   execArgv?: string[];
+  /**
+   * How long a worker given its inputs may take to say it is ready before the pool fails, ms
+   * (default 5 minutes). The clock starts at the worker's start when the pool has `workerData`
+   * or a broadcast already, else at the first broadcast (a sweep's pool starts before its data
+   * is read).
+   */
+  startTimeoutMs?: number;
 }
 
 interface Slot {
@@ -51,6 +61,8 @@ interface Slot {
   ready: boolean;
   /** Set once the pool stops it on purpose. */
   stopping: boolean;
+  /** The clock of its start (see {@link WorkerPoolOptions.startTimeoutMs}), until it is ready. */
+  timer: ReturnType<typeof setTimeout> | null;
 }
 
 /**
@@ -89,7 +101,10 @@ export class WorkerPool {
   /** Send a message to every worker now and to every worker started later (before its first job). */
   broadcast(message: unknown): void {
     this.sticky.push(message);
-    for (const s of this.slots) s.worker.postMessage(message);
+    for (const s of this.slots) {
+      s.worker.postMessage(message);
+      this.startClock(s);
+    }
   }
 
   /** Hand jobs to idle workers (call when a job waited on has become ready). */
@@ -113,6 +128,7 @@ export class WorkerPool {
     await Promise.all(
       this.slots.map((s) => {
         s.stopping = true;
+        this.stopClock(s);
         return s.worker.terminate();
       }),
     );
@@ -120,12 +136,15 @@ export class WorkerPool {
 
   private spawn(): Slot {
     const worker = new Worker(this.options.url, { workerData: this.options.workerData, ...(this.options.execArgv ? { execArgv: this.options.execArgv } : {}) });
-    const slot: Slot = { worker, job: null, ready: false, stopping: false };
+    const slot: Slot = { worker, job: null, ready: false, stopping: false, timer: null };
     for (const m of this.sticky) worker.postMessage(m);
+    // given its inputs now (workerData, or the broadcasts so far), else at the first broadcast
+    if ((this.options.workerData !== null && this.options.workerData !== undefined) || this.sticky.length > 0) this.startClock(slot);
     let lastError: Error | null = null;
     worker.on('message', (m: unknown) => {
       if (isReady(m)) {
         slot.ready = true;
+        this.stopClock(slot);
         this.kick();
         return;
       }
@@ -138,6 +157,7 @@ export class WorkerPool {
       lastError = err instanceof Error ? err : new Error(String(err));
     });
     worker.on('exit', (code) => {
+      this.stopClock(slot);
       if (slot.stopping || this.finished) return;
       const err = lastError ?? new Error(`worker exited with code ${code}`);
       if (!slot.ready) {
@@ -155,17 +175,40 @@ export class WorkerPool {
     return slot;
   }
 
+  /** Start a not-yet-ready worker's start clock, once (see {@link WorkerPoolOptions.startTimeoutMs}). */
+  private startClock(slot: Slot): void {
+    if (slot.ready || slot.timer !== null || this.finished) return;
+    const ms = this.options.startTimeoutMs ?? 300_000;
+    slot.timer = setTimeout(() => {
+      slot.timer = null;
+      this.fail(new Error(`a sweep worker did not start (${this.options.url.pathname}): not ready ${ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`} after it was given its inputs`));
+    }, ms);
+    // a clock alone does not keep the process alive
+    slot.timer.unref();
+  }
+
+  private stopClock(slot: Slot): void {
+    if (slot.timer !== null) clearTimeout(slot.timer);
+    slot.timer = null;
+  }
+
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
-    for (const s of this.slots) s.stopping = true;
+    for (const s of this.slots) {
+      s.stopping = true;
+      this.stopClock(s);
+    }
     void Promise.all(this.slots.map((s) => s.worker.terminate())).then(() => this.resolve());
   }
 
   private fail(err: Error): void {
     if (this.finished) return;
     this.finished = true;
-    for (const s of this.slots) s.stopping = true;
+    for (const s of this.slots) {
+      s.stopping = true;
+      this.stopClock(s);
+    }
     void Promise.all(this.slots.map((s) => s.worker.terminate())).then(() => this.reject(err));
   }
 }

@@ -88,6 +88,24 @@ describe('WorkerPool', () => {
     await expect(pool.done).rejects.toThrow(/could not start.*cannot load/);
   });
 
+  it('a worker given its inputs that never says it is ready fails the pool after the start timeout; one not given them yet waits', async () => {
+    const file = join(dir, 'silent-worker.mjs');
+    writeFileSync(file, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => undefined);\n");
+    const url = pathToFileURL(file);
+    const given = new WorkerPool({ url, size: 2, workerData: { x: 1 }, startTimeoutMs: 300, next: () => null });
+    const t0 = performance.now();
+    await expect(given.done).rejects.toThrow(/a sweep worker did not start \(.*silent-worker\.mjs\): not ready 300 ms after it was given its inputs/);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(290);
+    // a sweep's pool: no workerData, the inputs come by broadcast once the data is read
+    const waiting = new WorkerPool({ url, size: 1, workerData: null, startTimeoutMs: 300, next: () => null });
+    let failed = false;
+    waiting.done.catch(() => (failed = true));
+    await new Promise((r) => setTimeout(r, 600));
+    expect(failed, 'no clock before its inputs').toBe(false);
+    waiting.broadcast({ t: 'init' });
+    await expect(waiting.done).rejects.toThrow(/did not start/);
+  });
+
   it('no job at all: done once the workers are up', async () => {
     const file = join(dir, 'toy-worker.mjs');
     writeFileSync(file, TOY_WORKER);
