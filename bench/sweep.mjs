@@ -231,8 +231,7 @@ for (let k = 0; k < 5; k++) {
   without.push(performance.now() - t);
 }
 // the runs of plan 0's signal configuration after the first: they replay its signal tape
-const signalOf = (p) => JSON.stringify(Object.entries(p.params).filter(([k]) => k.startsWith('signal.')));
-const sameSignal = plans.filter((p) => signalOf(p) === signalOf(plans[0]));
+const sameSignal = plans.filter((p) => p.signalKey === plans[0].signalKey);
 const tapes = new L.SignalTapes();
 L.evaluatePlan(sameSignal[0], table, f, setup, { tapes });
 const taped = [];
@@ -244,6 +243,6 @@ for (let k = 1; k <= 5; k++) {
 const [a, b, c, d] = [median(s1), median(withF), median(without), median(taped)];
 console.log(`  stage 1, the whole table once (what the cache computes once per features section): ${a.toFixed(0)} ms`);
 console.log(`  a run on shared features (stage 2, ${setup.segments.length} segments in one pass):               ${b.toFixed(0)} ms`);
-console.log(`  the same replaying the signals of its signal configuration's first run:       ${d.toFixed(0)} ms  (${sameSignal.length} runs share each of the ${new Set(plans.map(signalOf)).size} signal configurations)`);
+console.log(`  the same replaying the signals of its signal configuration's first run:       ${d.toFixed(0)} ms  (${sameSignal.length} runs share each of the ${new Set(plans.map((p) => p.signalKey)).size} signal configurations)`);
 console.log(`  a run computing its own features (stage 1 over its pass + stage 2):         ${c.toFixed(0)} ms`);
 console.log(`  → the cache saves ${(c - b).toFixed(0)} ms of ${c.toFixed(0)} per run with the signal layer run, ${(c - d).toFixed(0)} replaying it: at most ${(c / b).toFixed(2)}×, ${(c / d).toFixed(2)}× faster; 3× needs a run on the caches at a third of one computing its features`);

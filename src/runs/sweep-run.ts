@@ -44,11 +44,10 @@ import { expandInputs } from '../io/detect.js';
 import { IpcCache } from '../io/ipc-cache.js';
 import { newReadStats } from '../io/source.js';
 import { eventTableFromTables, type EventTable } from '../backtest/data-reader.js';
-import type { BacktestRunConfig } from '../backtest/driver.js';
 import type { FeatureTable } from '../backtest/features-stage.js';
 import type { Config } from '../config.js';
 import { expandSweep } from '../sweep/expand.js';
-import { signalKey, sweepSetup } from '../sweep/evaluate.js';
+import { sweepSetup } from '../sweep/evaluate.js';
 import { buildScoreboard, mergeRecords } from '../sweep/scoreboard.js';
 import type { SweepSpec } from '../sweep/spec.js';
 import type { RunPlan, RunRecord, Scoreboard, SweepSetup } from '../sweep/types.js';
@@ -58,7 +57,7 @@ import { WorkerPool, type NextJob, type PoolJob } from './sweep-pool.js';
 import type { SweepProgress } from './sweep-progress.js';
 import { partDirName, type Shard } from './sweep-shard.js';
 import { readRuns, RunsWriter } from './sweep-store.js';
-import type { SweepWorkerData } from './sweep-worker.js';
+import type { RunReply, SweepWorkerData } from './sweep-worker.js';
 import { bundledWorkerUrl } from './worker-url.js';
 
 /** Start of the error of a run whose worker died under it (not the run's own failure): `--resume` runs it again. */
@@ -327,7 +326,7 @@ export async function runPlans(plans: readonly RunPlan[], table: EventTable, set
   plans.forEach((p, i) => {
     let g = groups.get(p.featureKey);
     if (!g) groups.set(p.featureKey, (g = new SignalQueues()));
-    g.add(signalKey(p.config as BacktestRunConfig), i);
+    g.add(p.signalKey, i);
   });
   const featureJobs: string[] = options.featureCache ? [...groups.keys()] : [];
   /** Features sections whose runs may start: their table is shared, or they compute their own. */
@@ -359,9 +358,9 @@ export async function runPlans(plans: readonly RunPlan[], table: EventTable, set
   const runJob = (i: number, key: string): PoolJob => ({
     message: { t: 'run', i, inline: inline.has(key) },
     onResult: (m) => {
-      const r = m as { record: RunRecord; signalPasses: number; replayed: number };
-      tapes.recorded += r.signalPasses;
-      tapes.replayed += r.replayed;
+      const r = m as RunReply;
+      tapes.recorded += r.tapes.recorded;
+      tapes.replayed += r.tapes.replayed;
       options.onRecord(r.record);
     },
     onCrash: (err) => options.onRecord(failed(plans[i]!, `${CRASHED}${err.message}`)),
@@ -392,7 +391,7 @@ export async function runPlans(plans: readonly RunPlan[], table: EventTable, set
 }
 
 /**
- * The runs of one features section by signal configuration ({@link signalKey}), each in plan
+ * The runs of one features section by signal configuration (`RunPlan.signalKey`), each in plan
  * order, the configurations in the order they first appear. A worker is given runs of the
  * configuration it ran last while there are any, so the signal layer runs once per configuration
  * and worker (the worker's `SignalTapes` replay it for the others); then the first configuration

@@ -21,7 +21,7 @@ import { parentPort } from 'node:worker_threads';
 import { EventTable, type EventTableData } from '../backtest/data/event-table.js';
 import type { FeatureTable } from '../backtest/features-stage.js';
 import { evaluatePlan, featureTableFor, shareFeatureTable, SignalTapes } from '../sweep/evaluate.js';
-import type { RunPlan, SweepSetup } from '../sweep/types.js';
+import type { RunPlan, RunRecord, SweepSetup } from '../sweep/types.js';
 
 /** What a worker is given once, in its first message (`init`). */
 export interface SweepWorkerData {
@@ -32,6 +32,14 @@ export interface SweepWorkerData {
 
 /** Messages to a worker. */
 export type SweepWorkerMessage = ({ t: 'init' } & SweepWorkerData) | { t: 'features'; i: number } | { t: 'add-features'; key: string; features: FeatureTable } | { t: 'run'; i: number; inline: boolean };
+
+/** A worker's answer to `run`: the record, and the passes of the run that recorded and that replayed a signal tape. */
+export interface RunReply {
+  t: 'run';
+  i: number;
+  record: RunRecord;
+  tapes: { recorded: number; replayed: number };
+}
 
 const port = parentPort;
 if (port) {
@@ -67,9 +75,9 @@ if (port) {
       return;
     }
     const f = m.inline ? null : (features.get(plan.featureKey) ?? null);
-    const recorded = tapes.recorded;
-    const replayed = tapes.replayed;
+    const { recorded, replayed } = tapes;
     const record = evaluatePlan(plan, table, f, data.setup, { tapes });
-    port.postMessage({ t: 'run', i: m.i, record, signalPasses: tapes.recorded - recorded, replayed: tapes.replayed - replayed });
+    const reply: RunReply = { t: 'run', i: m.i, record, tapes: { recorded: tapes.recorded - recorded, replayed: tapes.replayed - replayed } };
+    port.postMessage(reply);
   });
 }

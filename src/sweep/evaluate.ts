@@ -201,9 +201,9 @@ export class SignalTapes {
   /** `size`: signal configurations kept per feature table, the latest used (a sweep's plans come in order, so a few suffice). */
   constructor(readonly size = 4) {}
 
-  /** The tape of the first `rows` events' feature rows under `config`'s signal layer: recorded before, or empty (to record). */
-  tape(features: FeatureTable, config: BacktestRunConfig, rows: number): SignalTape {
-    const t = this.byLength(features, config).get(rows);
+  /** The tape of the first `rows` events' feature rows under the signal configuration `key` (`RunPlan.signalKey`): recorded before, or empty (to record). */
+  tape(features: FeatureTable, key: string, rows: number): SignalTape {
+    const t = this.byLength(features, key).get(rows);
     if (t && t.complete) {
       this.replayed++;
       return t;
@@ -213,15 +213,14 @@ export class SignalTapes {
   }
 
   /** Keep a tape a pass has recorded to its end. */
-  keep(features: FeatureTable, config: BacktestRunConfig, rows: number, tape: SignalTape): void {
-    if (tape.complete) this.byLength(features, config).set(rows, tape);
+  keep(features: FeatureTable, key: string, rows: number, tape: SignalTape): void {
+    if (tape.complete) this.byLength(features, key).set(rows, tape);
   }
 
   /** The tapes of a signal configuration by pass length, made the latest used. */
-  private byLength(features: FeatureTable, config: BacktestRunConfig): Map<number, SignalTape> {
+  private byLength(features: FeatureTable, key: string): Map<number, SignalTape> {
     let m = this.byTable.get(features);
     if (!m) this.byTable.set(features, (m = new Map()));
-    const key = signalKey(config);
     const tapes = m.get(key) ?? new Map<number, SignalTape>();
     m.delete(key);
     m.set(key, tapes);
@@ -231,31 +230,20 @@ export class SignalTapes {
 }
 
 /**
- * What the signal layer's signals depend on besides the feature rows: every section of the run's
- * configuration but those the default strategy, its risk rules and the simulator read alone.
- * Runs with equal keys on one feature table emit the same signals ({@link SignalTapes}).
- *
- * @example signalKey(a.config) === signalKey(b.config) // a and b differ in strategy, risk, backtest or symbols only
- */
-export function signalKey(config: BacktestRunConfig): string {
-  const { strategy: _s, risk: _r, backtest: _b, symbols: _y, ...rest } = config;
-  return fingerprint(rest);
-}
-
-/**
  * The runs of a chain of segments in one pass over the events up to its last end (see the
  * module comment); `features` the stage-1 table of the whole data, or null to compute the
  * pass's own. Gives each segment's run and the events the pass went through. With shared
  * features and `tapes`, the signal layer's signals are replayed from an earlier pass when one
  * recorded them, else recorded.
  */
-function runChain(config: BacktestRunConfig, table: EventTable, features: FeatureTable | null, chain: readonly SegmentSpan[], stepMs: number, tapes: SignalTapes | null): { runs: SegmentRun[]; events: number } {
+function runChain(plan: RunPlan, table: EventTable, features: FeatureTable | null, chain: readonly SegmentSpan[], stepMs: number, tapes: SignalTapes | null): { runs: SegmentRun[]; events: number } {
+  const config = plan.config as BacktestRunConfig;
   const n = table.lowerBound(chain[chain.length - 1]!.end);
   const f = features ?? new FeatureStage(FeaturesSection.parse(config.features ?? {})).run(table.range(0, n));
   const startingCash = BacktestSection.parse(config.backtest ?? {}).starting_cash;
   const aggs = chain.map(() => new MetricsAggregator({ returnsIntervalMs: stepMs, startValue: startingCash }));
   const first = chain[0]!;
-  const tape = features !== null && tapes !== null ? tapes.tape(features, config, n) : undefined;
+  const tape = features !== null && tapes !== null ? tapes.tape(features, plan.signalKey, n) : undefined;
   const strategy = new DefaultStrategy(config, { tradeFrom: first.start, ...(tape ? { signalTape: tape } : {}) });
   const driver = new BacktestDriver({ config, strategy, sampleMs: sampleMsFor(stepMs), hooks: aggs[0]!.hooks(first.start) });
   const runs: SegmentRun[] = [];
@@ -272,7 +260,7 @@ function runChain(config: BacktestRunConfig, table: EventTable, features: Featur
   driver.release();
   if (tape) {
     strategy.closeTape();
-    tapes!.keep(features!, config, n, tape);
+    tapes!.keep(features!, plan.signalKey, n, tape);
   }
   return { runs, events: n };
 }
@@ -338,12 +326,11 @@ export interface EvaluatePlanOptions {
 export function evaluatePlan(plan: RunPlan, table: EventTable, features: FeatureTable | null, setup: SweepSetup, options: EvaluatePlanOptions = {}): RunRecord {
   const record: RunRecord = { sweep: setup.sweep, index: plan.index, hash: plan.hash, params: plan.params, is: null, oos: null, segments: [], returns: [], events: 0, error: null };
   try {
-    const config = plan.config as BacktestRunConfig;
     const { start: gridStart, stepMs, length } = setup.returnsGrid;
     const runs = new Map<string, SegmentRun>();
     const chains = options.onePass === false ? segmentChains(setup.segments).flat().map((w) => [w]) : segmentChains(setup.segments);
     for (const chain of chains) {
-      const c = runChain(config, table, features, chain, stepMs, options.tapes ?? null);
+      const c = runChain(plan, table, features, chain, stepMs, options.tapes ?? null);
       for (const r of c.runs) runs.set(`${r.start}:${r.end}`, r);
       record.events += c.events;
     }

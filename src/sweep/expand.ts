@@ -42,6 +42,23 @@ export function runSections(config: Config): Pick<Config, (typeof RUN_SECTIONS)[
 }
 
 /**
+ * The sections the signal layer reads (`CoreAlgorithm` with its features and strategy modes):
+ * runs whose {@link signalKey} is equal emit the same signals on the same data, whatever their
+ * risk, strategy, simulator and symbols sections.
+ */
+export const SIGNAL_SECTIONS = ['features', 'signal', 'strategy_mode'] as const;
+
+/**
+ * The fingerprint of a configuration's {@link SIGNAL_SECTIONS}, the signal section without its
+ * output keys (as {@link planHash}): the key a sweep's signal tapes go by (`SignalTapes`).
+ *
+ * @example signalKey(a) === signalKey(b) // a and b differ in risk, strategy, backtest or symbols only
+ */
+export function signalKey(config: Config): string {
+  return fingerprint({ features: config.features, signal: signalRules(config.signal), strategy_mode: config.strategy_mode });
+}
+
+/**
  * A run configuration's hash: the fingerprint of its {@link runSections} (64-bit FNV-1a over
  * canonical JSON, `microstructure/fingerprint.ts`), the signal section without its output keys
  * (where a signals command writes, `SIGNAL_OUTPUT_KEYS`): the same in any process, under any
@@ -119,7 +136,7 @@ export function parameterSets(spec: SweepSpec): Record<string, ParamValue>[] {
  * The run plans of a sweep over a base configuration (the configuration in force: defaults,
  * file, environment, flags): for each parameter set, `base` ← the sweep's `base` ← the
  * parameters, resolved and validated by `ConfigSchema`, frozen; `hash` = {@link planHash};
- * `featureKey` = the fingerprint of the `features` section. Plans with a hash already seen
+ * `featureKey` = the fingerprint of the `features` section; `signalKey` = {@link signalKey}. Plans with a hash already seen
  * are dropped (the first kept). Throws a {@link UserInputError} naming the parameters of a
  * combination the schema refuses.
  *
@@ -148,7 +165,7 @@ export function expandSweep(spec: SweepSpec, base: Config): RunPlan[] {
     const hash = planHash(config);
     if (seen.has(hash)) continue;
     seen.add(hash);
-    plans.push(deepFreeze({ index: plans.length, params, config, hash, featureKey: fingerprint(config.features) }));
+    plans.push(deepFreeze({ index: plans.length, params, config, hash, featureKey: fingerprint(config.features), signalKey: signalKey(config) }));
   }
   return plans;
 }

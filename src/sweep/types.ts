@@ -25,6 +25,8 @@ export interface RunPlan {
   hash: string;
   /** `fingerprint` of the `features` section only: runs with equal keys share stage-1 features. */
   featureKey: string;
+  /** `fingerprint` of the sections the signal layer reads (`signalKey` of `expand.ts`): runs with equal keys share signals. */
+  signalKey: string;
 }
 
 /** A time segment of the data the metrics are computed over, ms, `[start, end)`. */

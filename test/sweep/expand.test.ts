@@ -122,6 +122,19 @@ describe('expandSweep', () => {
     expect(b[0]!.featureKey).not.toBe(b[1]!.featureKey);
   });
 
+  it('signalKey: equal across risk, strategy and simulator parameters; not across signal or features ones, nor with the base\'s signal rules changed', () => {
+    const same = expandSweep(sweepSpec({ parameters: { 'strategy.stop_loss_bps': { values: [5, 10] }, 'risk.target_vol': { values: [0.2, 0.3] }, 'backtest.latency_ms': { values: [1, 5] } } }), base);
+    expect(new Set(same.map((p) => p.signalKey)).size).toBe(1);
+    expect(new Set(same.map((p) => p.hash)).size).toBe(8);
+    const signal = expandSweep(sweepSpec({ parameters: { 'signal.buy_threshold': { values: [1, 2] } } }), base);
+    expect(signal[0]!.signalKey).not.toBe(signal[1]!.signalKey);
+    const features = expandSweep(sweepSpec({ parameters: { 'features.flow_window': { values: ['1s', '2s'] } } }), base);
+    expect(features[0]!.signalKey).not.toBe(features[1]!.signalKey);
+    // where a signals command writes changes no signal
+    const elsewhere = resolveConfig([flagLayer({ 'signal.out_dir': 'elsewhere' })]).config;
+    expect(expandSweep(sweepSpec({ parameters: { 'strategy.stop_loss_bps': { values: [5] } } }), elsewhere)[0]!.signalKey).toBe(same[0]!.signalKey);
+  });
+
   it('a combination the configuration refuses names its parameters', () => {
     const spec = sweepSpec({ parameters: { 'signal.buy_threshold': { values: [1, 3] }, 'signal.strong_buy_threshold': { values: [2, 4] } } });
     expect(() => expandSweep(spec, base)).toThrow(UserInputError);
