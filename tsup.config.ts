@@ -1,13 +1,10 @@
 import { defineConfig } from 'tsup';
+import { BUNDLED, REQUIRE_SHIM } from './scripts/bundle.mjs';
 
 // The command line and the worker threads load their code on start. One file of the code each
 // runs loads in about half the time of the packages' own module graphs (apache-arrow and zod are
-// hundreds of files each): they are bundled in, all but the packages that load files beside
-// their own (parquet-wasm its .wasm, better-sqlite3 its binding, ws its optional ones) and the
-// optional peer danfojs.
-const bundleAllBut = /^(?!(parquet-wasm|better-sqlite3|ws|danfojs)(\/|$))/;
-// bundled CommonJS packages (yauzl, commander) call require
-const requireShim = "import { createRequire as __ofiRequire } from 'node:module'; const require = __ofiRequire(import.meta.url);";
+// hundreds of files each): they are bundled in (scripts/bundle.mjs says which stay outside).
+
 // their source maps point into the sources without holding them (they would hold the packages')
 const mapsWithoutSources = (o: { sourcesContent?: boolean }): void => {
   o.sourcesContent = false;
@@ -29,9 +26,9 @@ export default defineConfig([
     format: ['esm'],
     sourcemap: true,
     target: 'node20',
-    noExternal: [bundleAllBut],
+    noExternal: [BUNDLED],
     esbuildOptions: mapsWithoutSources,
-    banner: { js: `#!/usr/bin/env node\n${requireShim}` },
+    banner: { js: `#!/usr/bin/env node\n${REQUIRE_SHIM}` },
   },
   {
     // the worker threads of the sweep and of DataReader, loaded by path (new Worker(url)) from the bundles above: files of their own beside them
@@ -39,10 +36,10 @@ export default defineConfig([
     format: ['esm'],
     sourcemap: true,
     target: 'node20',
-    noExternal: [bundleAllBut],
+    noExternal: [BUNDLED],
     esbuildOptions: mapsWithoutSources,
     // each worker its own file, with only what it runs (no chunk of both)
     splitting: false,
-    banner: { js: requireShim },
+    banner: { js: REQUIRE_SHIM },
   },
 ]);

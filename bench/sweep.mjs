@@ -31,6 +31,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { scaleCapture } from './lib/scale.mjs';
+import { OUTSIDE, REQUIRE_SHIM } from '../scripts/bundle.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -67,8 +68,8 @@ const bundled = join(args.out, 'sweep-bench-lib.mjs');
     bundle: true,
     format: 'esm',
     platform: 'node',
-    external: ['parquet-wasm', 'better-sqlite3', 'ws', 'danfojs'],
-    banner: { js: "import { createRequire as __ofiRequire } from 'node:module'; const require = __ofiRequire(import.meta.url);" },
+    external: OUTSIDE,
+    banner: { js: REQUIRE_SHIM },
     outfile: join(args.out, 'sweep-worker.mjs'),
     logLevel: 'error',
   });
