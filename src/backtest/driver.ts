@@ -40,11 +40,12 @@ import type { FeatureRowInput } from '../signals/feature-input.js';
 import type { SignalConfigInput } from '../signals/config.js';
 import { BacktestSection, type BacktestConfigInput } from './config.js';
 import { BacktestContext } from './context.js';
-import { DEPTH, MARK, QUOTE, TRADE } from './data/columns.js';
+import { DEPTH, MARK, QUOTE, TRADE, type DepthColumnSet } from './data/columns.js';
 import type { EventTable } from './data/event-table.js';
 import { EventView } from './data/event-view.js';
 import { concatFeatureTables, FeatureStage, type FeatureTable } from './features-stage.js';
 import { RecordedFeedLatency, type FeedLatency } from './feed-latency.js';
+import type { DepthTrack } from './depth-track.js';
 import { simulatorFromConfig } from './sim/from-config.js';
 import type { FundingPayment, TradeSimulator } from './sim/simulator.js';
 import type { StrategyConfigInput } from './strategy-config.js';
@@ -186,6 +187,14 @@ export interface BacktestOptions {
   /** Equity sampling clock, ms (default 1000). */
   sampleMs?: number;
   hooks?: BacktestHooks;
+  /**
+   * Delivery times of every event of the stream's table under the default feed latency
+   * ({@link feedTimesFor}; a sweep's runs share them), instead of computed per chunk: the stream
+   * must then be that table's events from the first, in ranges one after the other.
+   */
+  feedTimes?: FeedTimes;
+  /** The venue's books read from this track of the stream's table (`depthTrackFor`; a sweep's runs share one) instead of kept from every depth event. The same fills. */
+  depthTrack?: DepthTrack;
 }
 
 /** A notice from the venue on its way to the strategy. */
@@ -205,6 +214,8 @@ interface Live {
   f: FeatureTable | null;
   /** Local time each event reaches the strategy, ms. */
   local: Float64Array;
+  /** Whether `local` is the run's own (from the pool, given back when the chunk is done) or a view of shared {@link FeedTimes}. */
+  pooled: boolean;
   /** Events given to the simulator so far. */
   fed: number;
   /** Next event to deliver. */
@@ -242,6 +253,36 @@ function inOrder(ts: Float64Array, io: Float64Array, n: number, from: number): n
     io[i] = last;
   }
   return last;
+}
+
+/**
+ * When each event of a table reaches a strategy under the default feed latency
+ * ({@link RecordedFeedLatency}: the data's own delays), from the table's first event: they depend
+ * on the data alone, so a sweep computes them once per table ({@link feedTimesFor}) for all its
+ * runs.
+ */
+export interface FeedTimes {
+  /** The table's exchange times (the runs' ranges are views of them). */
+  ts: Float64Array;
+  /** Local time of each event, ms. */
+  local: Float64Array;
+}
+
+const feedTimesCache = new WeakMap<Float64Array, FeedTimes>();
+
+/** The {@link FeedTimes} of a table, computed on first use and kept while its time column lives. */
+export function feedTimesFor(table: EventTable): FeedTimes {
+  let f = feedTimesCache.get(table.ts);
+  if (f === undefined) {
+    const n = table.length;
+    const local = new Float64Array(n);
+    receiveTimes(table, local);
+    new RecordedFeedLatency().delays(table.ts, local, n);
+    inOrder(table.ts, local, n, -Infinity);
+    f = { ts: table.ts, local };
+    feedTimesCache.set(table.ts, f);
+  }
+  return f;
 }
 
 /** Delivery times of finished chunks, for the next chunk of their length (every element is overwritten). */
@@ -375,6 +416,9 @@ export class BacktestDriver {
   readonly strategy: BacktestStrategy;
   readonly startingCash: number;
   private readonly feedLatency: FeedLatency;
+  private readonly feedTimes: FeedTimes | null;
+  /** The depth columns of the depth track's table (its rows go to the simulator by number), or null. */
+  private readonly depthColumns: DepthColumnSet | null;
   private readonly sampleMs: number;
   private hooks: BacktestHooks;
   private readonly stage: FeatureStage | null;
@@ -415,6 +459,7 @@ export class BacktestDriver {
     this.startingCash = section.starting_cash;
     this.hooks = options.hooks ?? {};
     this.sim = simulatorFromConfig(section, {
+      ...(options.depthTrack ? { depthTrack: options.depthTrack } : {}),
       onOrder: (o, local) => this.note(local, { ...o }, null),
       onFill: (f, local) => {
         this.note(local, null, f);
@@ -429,6 +474,9 @@ export class BacktestDriver {
     this.strategy = options.strategy ?? new DefaultStrategy(config);
     this.ctx = new BacktestContext(this.sim, this.startingCash, (o) => this.arrival(o), this.strategy.bookLevels ?? 20);
     this.feedLatency = options.feed ?? new RecordedFeedLatency();
+    if (options.feed && options.feedTimes) throw new Error('feedTimes are the default feed latency\'s: give feed or feedTimes, not both');
+    this.feedTimes = options.feedTimes ?? null;
+    this.depthColumns = options.depthTrack?.columns ?? null;
     this.sampleMs = options.sampleMs ?? 1000;
     if (!(this.sampleMs > 0)) throw new RangeError(`sampleMs ${this.sampleMs}: expected > 0`);
     this.wantsRows = (typeof this.strategy.onFeatures === 'function' || typeof this.strategy.onFeatureRow === 'function') && this.strategy.wantsFeatures !== false;
@@ -452,11 +500,13 @@ export class BacktestDriver {
     // to the interpreter at the end of every chunk, to climb the tiers again on the next one)
     if (t.length === 0) return;
     const f = !this.wantsRows ? null : (features ?? this.stage!.run(t));
-    const live: Live = { t, f, local: this.localTimes(t), fed: 0, next: 0, fr: 0 };
+    const shared = this.sharedTimes(t);
+    const live: Live = { t, f, local: shared ?? this.localTimes(t), pooled: shared === null, fed: 0, next: 0, fr: 0 };
     this.chunks.push(live);
     const { kind, row, sym, ts } = t;
     const view = this.view;
     const sim = this.sim;
+    const tracked = this.depthColumns;
     for (let i = 0; i < t.length; i++) {
       const x = ts[i]!;
       if (x === x) {
@@ -476,7 +526,8 @@ export class BacktestDriver {
           sim.onTrade(view.trade(t, r, symbol));
           break;
         case DEPTH:
-          sim.onDepth(view.depthLevels(t, r, symbol));
+          if (t.depth === tracked) sim.onDepthRow(r, symbol);
+          else sim.onDepth(view.depthLevels(t, r, symbol));
           break;
         default:
           sim.onMark(view.mark(t, r, symbol));
@@ -588,6 +639,19 @@ export class BacktestDriver {
     return out;
   }
 
+  /** The chunk's part of the shared {@link FeedTimes}, or null without them. */
+  private sharedTimes(t: EventTable): Float64Array | null {
+    const ft = this.feedTimes;
+    if (ft === null) return null;
+    const at = (t.ts.byteOffset - ft.ts.byteOffset) / 8;
+    if (t.ts.buffer !== ft.ts.buffer || at !== this.events || at + t.length > ft.local.length) {
+      throw new Error(`feedTimes: a chunk of events ${at} to ${at + t.length} after ${this.events} events fed: the stream must be the feed times' table from its first event, in ranges one after the other`);
+    }
+    const local = ft.local.subarray(at, at + t.length);
+    this.lastLocal = local[t.length - 1]!;
+    return local;
+  }
+
   private note(local: number, order: Order | null, fill: Fill | null): void {
     const n: Note = { local, seq: this.noteSeq++, order, fill };
     const ns = this.notes;
@@ -683,7 +747,7 @@ export class BacktestDriver {
     // a chunk whose last event is delivered is done
     if (live.next === t.length) {
       this.chunks.shift();
-      localTimesPool.give(live.local);
+      if (live.pooled) localTimesPool.give(live.local);
       live.local = EMPTY_TIMES;
     }
   }

@@ -25,4 +25,5 @@ export * from './strategies/signal-tape.js';
 export * from './strategy-config.js';
 export * from './config.js';
 export * from './sim/index.js';
+export * from './depth-track.js';
 export * from './metrics.js';

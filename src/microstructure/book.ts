@@ -232,6 +232,42 @@ export class LocalOrderBook implements GridKeeper {
     return { tick: this.grid.tick, bids: side(this.bids), asks: side(this.asks) };
   }
 
+  /**
+   * The levels (best first) and the place in the diff chain, copied: a sweep keeps a few of these
+   * along the data so a run's book can start from the nearest one instead of from the first
+   * diff (`DepthTrack`).
+   */
+  checkpoint(): BookCheckpoint {
+    const side = (s: LadderSide) => {
+      const px = new Float64Array(s.size);
+      const qty = new Float64Array(s.size);
+      s.writeTop(s.size, px, qty);
+      return [px, qty] as const;
+    };
+    const [bidPrices, bidQtys] = side(this.bids);
+    const [askPrices, askQtys] = side(this.asks);
+    return { bidPrices, bidQtys, askPrices, askQtys, lastUpdateId: this.lastUpdateId, synced: this.synced, firstPending: this.firstPending };
+  }
+
+  /**
+   * Put back a {@link checkpoint}: the same levels and the same next diff expected, so the
+   * diffs that followed it give the book they gave then, level for level. (Where the levels
+   * live — the tick inferred, the ladder's window — may differ; they are not part of the book.)
+   * The counters are not put back.
+   */
+  restore(c: BookCheckpoint): void {
+    const g = this.grid;
+    if (!g.fixed) {
+      for (let i = 0; i < c.bidPrices.length; i++) g.admit(c.bidPrices[i]!);
+      for (let i = 0; i < c.askPrices.length; i++) g.admit(c.askPrices[i]!);
+    }
+    this.bids.load(c.bidPrices, c.bidQtys);
+    this.asks.load(c.askPrices, c.askQtys);
+    this.lastUpdateId = c.lastUpdateId;
+    this.synced = c.synced;
+    this.firstPending = c.firstPending;
+  }
+
   /** Forget the book and the counters (and an inferred tick). */
   reset(): void {
     this.bids.clear();
@@ -253,6 +289,20 @@ export class LocalOrderBook implements GridKeeper {
     this.bids.release();
     this.asks.release();
   }
+}
+
+/**
+ * A book's levels and place in the diff chain at one moment ({@link LocalOrderBook.checkpoint}):
+ * what {@link LocalOrderBook.restore} needs to go on exactly where it was.
+ */
+export interface BookCheckpoint {
+  bidPrices: Float64Array;
+  bidQtys: Float64Array;
+  askPrices: Float64Array;
+  askQtys: Float64Array;
+  lastUpdateId: number;
+  synced: boolean;
+  firstPending: boolean;
 }
 
 /** Preallocated top-k arrays for {@link LocalOrderBook.topK}. */

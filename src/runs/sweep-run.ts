@@ -77,7 +77,7 @@ export interface SweepRunOptions {
   shard?: Shard | null;
   /** Skip the plans already recorded in `runs.jsonl`, save those whose worker crashed (else the file is started afresh). */
   resume?: boolean;
-  /** Share stage-1 features across runs (default true). */
+  /** Share across runs what does not depend on their parameters (default true): stage-1 features, signals per signal configuration (`SignalTapes`), the venue's books (`DepthTrack`) and feed times. */
   featureCache?: boolean;
   /** Symbol for sources that carry none. */
   symbol?: string;

@@ -42,13 +42,18 @@
  * Features: given the stage-1 table of the whole data (computed once per `featureKey` and
  * shared, {@link featureTableFor}), a pass hands each segment the rows of its events
  * (`featureTableRange`); without it, each pass computes its own over the events it goes
- * through. The two give the same record.
+ * through. The two give the same record. With shared features and a thread's
+ * {@link SignalTapes}, a run also shares what the data alone decides of the rest: the signals
+ * of its signal configuration, the venue's books (the table's `DepthTrack`: each depth row's
+ * touch recorded once, a book brought up to date only when an order reads its levels) and when
+ * each event reaches the strategy (`feedTimesFor`). The same record again.
  */
 import { BacktestSection } from '../backtest/config.js';
 import type { EventTable } from '../backtest/data/event-table.js';
-import { BacktestDriver, type BacktestRunConfig, type EquityCurve } from '../backtest/driver.js';
+import { BacktestDriver, feedTimesFor, type BacktestRunConfig, type EquityCurve } from '../backtest/driver.js';
 import { FeatureStage, featureTableRange, type FeatureTable } from '../backtest/features-stage.js';
 import { MetricsAggregator } from '../backtest/metrics.js';
+import { depthTrackFor } from '../backtest/depth-track.js';
 import { DefaultStrategy } from '../backtest/strategies/default.js';
 import { SignalTape } from '../backtest/strategies/signal-tape.js';
 import { UserInputError } from '../core/errors.js';
@@ -245,7 +250,10 @@ function runChain(plan: RunPlan, table: EventTable, features: FeatureTable | nul
   const first = chain[0]!;
   const tape = features !== null && tapes !== null ? tapes.tape(features, plan.signalKey, n) : undefined;
   const strategy = new DefaultStrategy(config, { tradeFrom: first.start, ...(tape ? { signalTape: tape } : {}) });
-  const driver = new BacktestDriver({ config, strategy, sampleMs: sampleMsFor(stepMs), hooks: aggs[0]!.hooks(first.start) });
+  // with the features shared, so are what the data alone decides of the rest: the venue's books
+  // (the table's depth track) and when each event reaches the strategy
+  const shared = tape ? { depthTrack: depthTrackFor(table), feedTimes: feedTimesFor(table) } : {};
+  const driver = new BacktestDriver({ config, strategy, sampleMs: sampleMsFor(stepMs), hooks: aggs[0]!.hooks(first.start), ...shared });
   const runs: SegmentRun[] = [];
   let from = 0;
   for (let j = 0; j < chain.length; j++) {

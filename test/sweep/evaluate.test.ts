@@ -291,6 +291,8 @@ describe('one pass per chain of segments', () => {
       const p = s.plans[0]!;
       const a = evaluatePlan(p, table, null, s.setup);
       same(a, evaluatePlan(p, table, null, s.setup, { onePass: false }));
+      // features, signals, the venue's books and the feed times shared (depth track, feed times)
+      same(a, evaluatePlan(p, table, featureTableFor(p, table), s.setup, { tapes: new SignalTapes() }));
       expect(a.oos!.totalTrades, `split at ${k}/10: the test segment trades`).toBeGreaterThan(0);
     }
   }, 120_000);

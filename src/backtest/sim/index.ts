@@ -11,4 +11,5 @@ export { RiskAverseQueue, ProbabilisticQueue, QueuePosition, type QueueModel, ty
 export { MarkPriceFunding, type FundingModel } from './models/funding.js';
 export { SeededRandom } from './models/random.js';
 export { simulatorFromConfig, modelsFromConfig } from './from-config.js';
+export type { DepthRecord, TrackCheckpoint } from './venue-book.js';
 export { applyExecution, unrealizedPnl, reducibleQty, flatPosition } from './account.js';

@@ -50,7 +50,7 @@ import type { Executions, FillModel, TakerBook } from './models/fill.js';
 import type { FundingModel } from './models/funding.js';
 import type { LatencyModel } from './models/latency.js';
 import type { QueueModel } from './models/queue.js';
-import { Resting, SymbolVenue } from './venue-book.js';
+import { Resting, SymbolVenue, type DepthRecord } from './venue-book.js';
 
 /** The parts a simulator is assembled from. Funding is optional (spot, or data without mark prices). */
 export interface SimulatorModels {
@@ -87,6 +87,13 @@ export interface SimulatorOptions {
   onFunding?: (payment: FundingPayment) => void;
   /** Levels per side in {@link TradeSimulator.book}'s `bids` / `asks` when depth is known. Default 20. */
   bookLevels?: number;
+  /**
+   * A record of the depth events the simulator will be fed, from the first
+   * ({@link TradeSimulator.onDepthRow}; `DepthTrack` makes one of an event table): the local
+   * books are read from it and brought up to date only when their levels are read. The same
+   * fills; a sweep's runs share one.
+   */
+  depthTrack?: DepthRecord;
 }
 
 const MODEL_HINTS: Record<'latency' | 'fees' | 'fill' | 'queue', string> = {
@@ -123,6 +130,8 @@ interface InFlight {
 const TERMINAL: ReadonlySet<OrderStatus> = new Set(['FILLED', 'CANCELED', 'REJECTED', 'EXPIRED']);
 /** Still working (the hot loops' test: two comparisons of interned strings, no set lookup). */
 const isOpen = (o: Order) => o.status === 'NEW' || o.status === 'PARTIALLY_FILLED';
+/** Levels of a side handed to the fill model first (see {@link TakerBook.more}). */
+const TAKER_LEVELS = 32;
 /** Relative quantity below which an order's remainder counts as filled. */
 const QTY_EPS = 1e-9;
 
@@ -154,6 +163,7 @@ export class TradeSimulator {
   private readonly bookLevels: number;
   private tb: TakerBook = { dir: 1, n: 0, prices: new Float64Array(64), qtys: new Float64Array(64), hasDepth: false };
   private exec: Executions = { prices: new Float64Array(64), qtys: new Float64Array(64) };
+  private readonly depthTrack: DepthRecord | null;
 
   /** @throws Error naming every missing model: "TradeSimulator needs a fill model (e.g. TouchFill) and a queue model (e.g. RiskAverseQueue)". */
   constructor(
@@ -166,6 +176,7 @@ export class TradeSimulator {
     this.models = { ...models } as SimulatorModels;
     this.balance = options.startingCash;
     this.allowed = options.symbols ? new Set(options.symbols) : null;
+    this.depthTrack = options.depthTrack ?? null;
     for (const s of options.symbols ?? []) this.venueOf(s);
     this.observe = typeof models.latency!.observe === 'function';
     this.bookLevels = options.bookLevels ?? 20;
@@ -211,6 +222,24 @@ export class TradeSimulator {
     if (ts > this.clock) this.clock = ts;
     if (this.observe) this.models.latency.observe!(ts, d.recvTs);
     if (v.applyDepth(d) && v.resting.length !== 0) this.onTouch(v, d);
+  }
+
+  /**
+   * Depth row `r` of the {@link SimulatorOptions.depthTrack} (what {@link onDepth} does with the
+   * row as an event): the book's touch is read from the record and its levels are not applied.
+   */
+  onDepthRow(r: number, symbol: string): void {
+    const track = this.depthTrack;
+    if (track === null) throw new Error('onDepthRow: the simulator was given no depthTrack');
+    const ts = track.ts[r]!;
+    if (ts >= this.nextDue) this.runDue(ts);
+    const v = this.venueOf(symbol);
+    if (v === null) return;
+    if (ts > this.clock) this.clock = ts;
+    if (this.observe) this.models.latency.observe!(ts, track.recvTs[r]!);
+    let changed = v.trackDepth(r, ts);
+    if (changed < 0) changed = v.applyDepth(track.event(r, symbol)) ? 1 : 0;
+    if (changed === 1 && v.resting.length !== 0) this.onTouch(v, track.event(r, symbol));
   }
 
   /** Mark price and funding (perpetuals): the mark values positions; `fundingRate` and `nextFundingTime` schedule the next settlement. */
@@ -424,6 +453,7 @@ export class TradeSimulator {
     if (v === undefined) {
       if (this.allowed && !this.allowed.has(symbol)) return null;
       v = new SymbolVenue(symbol);
+      if (this.depthTrack !== null) v.follow(this.depthTrack);
       this.venues.set(symbol, v);
       this.venueList.push(v);
     }
@@ -502,12 +532,18 @@ export class TradeSimulator {
     if (o.timeInForce === 'GTX' && crosses) return this.finish(o, 'EXPIRED', 'post-only would take');
     if (crosses) {
       const limit = isMarket ? dir * Infinity : o.price;
-      const tb = v.takerBook(dir, this.tb);
-      this.tb = tb;
-      if (this.exec.prices.length < tb.n + 2) this.exec = { prices: new Float64Array(tb.n + 2), qtys: new Float64Array(tb.n + 2) };
-      const n = this.models.fill.take(qty, limit, tb, this.exec);
+      // the best levels first; the whole side only when they do not fill the order
+      let n = 0;
       let sum = 0;
-      for (let i = 0; i < n; i++) sum += this.exec.qtys[i]!;
+      for (let levels = TAKER_LEVELS; ; levels = Infinity) {
+        const tb = v.takerBook(dir, this.tb, levels);
+        this.tb = tb;
+        if (this.exec.prices.length < tb.n + 2) this.exec = { prices: new Float64Array(tb.n + 2), qtys: new Float64Array(tb.n + 2) };
+        n = this.models.fill.take(qty, limit, tb, this.exec);
+        sum = 0;
+        for (let i = 0; i < n; i++) sum += this.exec.qtys[i]!;
+        if (!tb.more || sum >= qty) break;
+      }
       if (o.timeInForce === 'FOK' && sum < qty * (1 - QTY_EPS)) return this.finish(o, 'EXPIRED', `FOK: only ${sum} of ${qty} fillable within the limit`);
       if (n === 0 && isMarket && !(opposite === opposite)) return this.finish(o, 'EXPIRED', `no liquidity: no book for ${o.symbol} yet`);
       // executions are copied out first: a callback may submit, and submitting never reuses them

@@ -13,7 +13,7 @@
  * @see https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/How-to-manage-a-local-order-book-correctly
  */
 import type { DepthLevelsView } from '../../core/events.js';
-import { LocalOrderBook, type BookDiff } from '../../microstructure/book.js';
+import { LocalOrderBook, type BookCheckpoint, type BookDiff } from '../../microstructure/book.js';
 import type { BookView, Order, Position } from '../types.js';
 import { flatPosition } from './account.js';
 import type { TakerBook } from './models/fill.js';
@@ -85,12 +85,49 @@ class DiffRing {
     this.start = (this.start + 1) % this.slots.length;
   }
 
+  clear(): void {
+    this.start = 0;
+    this.size = 0;
+  }
+
   /** Replay into `book` in order and empty the ring. */
   drain(book: LocalOrderBook): void {
     for (let i = 0; i < this.size; i++) book.applyDiff(this.slots[(this.start + i) % this.slots.length]!);
     this.start = 0;
     this.size = 0;
   }
+}
+
+/** A book as it stood after one of a symbol's depth events (its ordinal); `ord` −1 and `book` null: before the first. */
+export interface TrackCheckpoint {
+  ord: number;
+  book: BookCheckpoint | null;
+}
+
+/**
+ * What the local books made of a stream's depth events, recorded once (`DepthTrack`, in
+ * `backtest/depth-track.ts`, over an event table): a venue that follows one reads each depth
+ * row's entry instead of applying the row, and brings its book up to date only when its levels
+ * are read. Per depth row `r`: `flags[r]` (1 the book changed, 2 it is in sync after it), the
+ * touch after it, and its ordinal among its symbol's depth events.
+ */
+export interface DepthRecord {
+  readonly ts: Float64Array;
+  readonly recvTs: Float64Array;
+  readonly flags: Uint8Array;
+  readonly bid: Float64Array;
+  readonly bidQty: Float64Array;
+  readonly ask: Float64Array;
+  readonly askQty: Float64Array;
+  readonly ordOf: Int32Array;
+  /** Per symbol code: its depth rows in order. */
+  readonly rows: Int32Array[];
+  /** Code of a symbol, −1 when the record has none of it. */
+  code(symbol: string): number;
+  /** Where a book of symbol `code` standing after its depth event `at` is best brought to event `ord` from: itself (null) or a checkpoint. */
+  from(code: number, at: number, ord: number): TrackCheckpoint | null;
+  /** Depth row `r` as an event (a scratch object, valid until the next call). */
+  event(r: number, symbol: string): DepthLevelsView;
 }
 
 /** An order resting at the venue, with its queue estimate. */
@@ -115,9 +152,22 @@ export class SymbolVenue {
   ask = NaN;
   askQty = 0;
   quoteTs = -Infinity;
+  /** The local book (following a {@link DepthTrack}: as of {@link bookOrd}, brought up to date when read). */
   book: LocalOrderBook | null = null;
   depthTs = -Infinity;
   private readonly pending = new DiffRing();
+  /** The local book's sync state and touch after the latest depth event: what the getters read. */
+  private bkSynced = false;
+  private bkBid = NaN;
+  private bkBidQty = 0;
+  private bkAsk = NaN;
+  private bkAskQty = 0;
+  /** The shared record of this symbol's depth events followed instead of a book of its own, or null. */
+  private track: DepthRecord | null = null;
+  private trackCode = -1;
+  /** Ordinal (among this symbol's depth events in the track) of the latest one seen, and the one the book stands at. */
+  private ord = -1;
+  private bookOrd = -1;
   markPrice = NaN;
   fundingRate = NaN;
   /** Next funding time announced by the mark stream (`NaN`: none pending). */
@@ -162,11 +212,24 @@ export class SymbolVenue {
 
   /** Apply a depth event to the local book; true when the book changed. */
   applyDepth(d: DepthLevelsView): boolean {
+    if (this.track !== null) this.leaveTrack();
+    const changed = this.toBook(d);
+    if (changed) this.depthTs = d.ts;
+    const b = this.book!;
+    this.bkSynced = b.synced;
+    this.bkBid = b.bestBid;
+    this.bkBidQty = b.bestBidQty;
+    this.bkAsk = b.bestAsk;
+    this.bkAskQty = b.bestAskQty;
+    return changed;
+  }
+
+  /** The book's part of {@link applyDepth}: Binance's sync rules, diffs kept while out of sync. */
+  private toBook(d: DepthLevelsView): boolean {
     const book = (this.book ??= new LocalOrderBook());
     if (d.isSnapshot) {
       book.applySnapshot(d);
       this.pending.drain(book);
-      this.depthTs = d.ts;
       return true;
     }
     if (!book.synced) {
@@ -174,12 +237,86 @@ export class SymbolVenue {
       return false;
     }
     const r = book.applyDiff(d);
-    if (r === 'applied') {
-      this.depthTs = d.ts;
-      return true;
-    }
+    if (r === 'applied') return true;
     if (r === 'gap') this.keep(d);
     return false;
+  }
+
+  /** Whether no diff waits for a snapshot (a {@link DepthTrack} checkpoints only then). */
+  get settled(): boolean {
+    return this.pending.size === 0;
+  }
+
+  /**
+   * Follow `track` (made over the events this venue will be fed, from the first): depth events
+   * then cost a read of what the track recorded for them, and the book itself is brought up to
+   * date only when an order or a strategy reads its levels. Before any depth event only.
+   */
+  follow(track: DepthRecord): void {
+    if (this.ord !== -1 || this.book !== null) throw new Error(`${this.symbol}: a venue follows a depth track from its first depth event`);
+    const code = track.code(this.symbol);
+    if (code < 0) return;
+    this.track = track;
+    this.trackCode = code;
+  }
+
+  /**
+   * Depth row `r` of the track at exchange time `ts`: 1 when the book changed, 0 when not, −1
+   * when the venue follows no track or the row is not the next of this symbol's (the venue then
+   * leaves the track: the caller applies the event itself).
+   */
+  trackDepth(r: number, ts: number): number {
+    const t = this.track;
+    if (t === null) return -1;
+    const o = this.ord + 1;
+    if (t.ordOf[r] !== o || t.rows[this.trackCode]![o] !== r) {
+      this.leaveTrack();
+      return -1;
+    }
+    this.ord = o;
+    const f = t.flags[r]!;
+    this.bkSynced = (f & 2) !== 0;
+    this.bkBid = t.bid[r]!;
+    this.bkBidQty = t.bidQty[r]!;
+    this.bkAsk = t.ask[r]!;
+    this.bkAskQty = t.askQty[r]!;
+    if ((f & 1) === 0) return 0;
+    this.depthTs = ts;
+    return 1;
+  }
+
+  /** The book brought up to the latest depth event seen: from the nearest checkpoint of the track, or from where it stood if that is nearer. */
+  private bringBook(): void {
+    const t = this.track;
+    if (t === null || this.bookOrd === this.ord) return;
+    const c = this.trackCode;
+    const cp = t.from(c, this.bookOrd, this.ord);
+    let from = this.bookOrd;
+    if (cp !== null) {
+      this.pending.clear();
+      if (cp.book === null) {
+        this.book?.release();
+        this.book = null;
+      } else (this.book ??= new LocalOrderBook()).restore(cp.book);
+      from = cp.ord;
+    }
+    const rows = t.rows[c]!;
+    const symbol = this.symbol;
+    for (let k = from + 1; k <= this.ord; k++) this.toBook(t.event(rows[k]!, symbol));
+    this.bookOrd = this.ord;
+  }
+
+  /** Stop following the track: the book is brought up to date and kept from here by {@link applyDepth}. */
+  private leaveTrack(): void {
+    this.bringBook();
+    this.track = null;
+  }
+
+  /** The local book when in sync (brought up to date), else null. */
+  private syncedBook(): LocalOrderBook | null {
+    this.bringBook();
+    const b = this.book;
+    return b !== null && b.synced ? b : null;
   }
 
   /** Forget the local book, its large arrays kept for the next book in this thread (`LocalOrderBook.release`). */
@@ -187,6 +324,16 @@ export class SymbolVenue {
     this.book?.release();
     this.book = null;
     this.depthTs = -Infinity;
+    this.pending.clear();
+    this.bkSynced = false;
+    this.bkBid = NaN;
+    this.bkBidQty = 0;
+    this.bkAsk = NaN;
+    this.bkAskQty = 0;
+    this.track = null;
+    this.trackCode = -1;
+    this.ord = -1;
+    this.bookOrd = -1;
   }
 
   private keep(d: DepthLevelsView): void {
@@ -195,21 +342,20 @@ export class SymbolVenue {
 
   /** True when the local book is in sync and newer than the latest quote (or there is no quote on that side). */
   private bookLeads(quoteOk: boolean): boolean {
-    const b = this.book;
-    return b !== null && b.synced && (this.depthTs > this.quoteTs || !quoteOk);
+    return this.bkSynced && (this.depthTs > this.quoteTs || !quoteOk);
   }
 
   get bestBid(): number {
-    return this.bookLeads(this.bid === this.bid) ? this.book!.bestBid : this.bid;
+    return this.bookLeads(this.bid === this.bid) ? this.bkBid : this.bid;
   }
   get bestBidQty(): number {
-    return this.bookLeads(this.bid === this.bid) ? this.book!.bestBidQty : this.bidQty;
+    return this.bookLeads(this.bid === this.bid) ? this.bkBidQty : this.bidQty;
   }
   get bestAsk(): number {
-    return this.bookLeads(this.ask === this.ask) ? this.book!.bestAsk : this.ask;
+    return this.bookLeads(this.ask === this.ask) ? this.bkAsk : this.ask;
   }
   get bestAskQty(): number {
-    return this.bookLeads(this.ask === this.ask) ? this.book!.bestAskQty : this.askQty;
+    return this.bookLeads(this.ask === this.ask) ? this.bkAskQty : this.askQty;
   }
   /** Latest time the touch changed, ms. */
   get bookTs(): number {
@@ -227,8 +373,7 @@ export class SymbolVenue {
   }
 
   /** Fill {@link lvPx} and {@link lvQty} with the best `max` levels of one side of the local book (`dir` +1: the asks, −1: the bids), best first; returns how many. */
-  private levels(dir: 1 | -1, max = Infinity): number {
-    const book = this.book!;
+  private levels(book: LocalOrderBook, dir: 1 | -1, max = Infinity): number {
     const side = dir === 1 ? -1 : 1;
     const k = Math.min(book.sideSize(side), max);
     if (this.lvPx.length < k) {
@@ -243,23 +388,25 @@ export class SymbolVenue {
   /**
    * The side a taker meets (`dir` +1: asks for a buy; −1: bids for a sell), best first, into
    * `tb` (grown as needed): the newer of quote and book at the touch, the book's levels behind it
-   * (from the book's best `maxLevels`).
+   * (from the book's best `maxLevels`; `tb.more` tells whether the book has more).
    */
   takerBook(dir: 1 | -1, tb: TakerBook, maxLevels = Infinity): TakerBook {
     const quote = dir === 1 ? this.ask : this.bid;
     const quoteQty = dir === 1 ? this.askQty : this.bidQty;
     const quoteOk = quote === quote;
-    const book = this.book !== null && this.book.synced ? this.book : null;
+    const book = this.syncedBook();
     let n = 0;
     tb.dir = dir;
     tb.hasDepth = book !== null;
+    tb.more = false;
     if (quoteOk && !this.bookLeads(quoteOk)) {
       tb.prices[0] = quote;
       tb.qtys[0] = quoteQty;
       n = 1;
     }
     if (book) {
-      const levels = this.levels(dir, maxLevels);
+      const levels = this.levels(book, dir, maxLevels);
+      tb.more = levels < book.sideSize(dir === 1 ? -1 : 1);
       if (tb.prices.length < levels + 1) {
         tb.prices = new Float64Array(levels + 1);
         tb.qtys = new Float64Array(levels + 1);
@@ -294,9 +441,9 @@ export class SymbolVenue {
     if (!(best === best)) return NaN;
     if (best === price) return dir === 1 ? this.bestBidQty : this.bestAskQty;
     if (dir * (price - best) > 0) return 0;
-    const book = this.book;
-    if (book === null || !book.synced) return NaN;
-    const levels = this.levels(-dir as 1 | -1);
+    const book = this.syncedBook();
+    if (book === null) return NaN;
+    const levels = this.levels(book, -dir as 1 | -1);
     const P = this.lvPx;
     const Q = this.lvQty;
     for (let i = 0; i < levels; i++) {
@@ -316,8 +463,7 @@ export class SymbolVenue {
     v.ts = this.bookTs === -Infinity ? NaN : this.bookTs;
     v.bids.length = 0;
     v.asks.length = 0;
-    const book = this.book;
-    if (book !== null && book.synced) {
+    if (this.syncedBook() !== null) {
       const tb = this.viewBook;
       for (const dir of [1, -1] as const) {
         // a few more than shown: levels of an older book in front of a newer quote are skipped

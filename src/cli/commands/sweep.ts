@@ -42,7 +42,7 @@ export function registerSweep(program: Command): void {
     .option('--resume', 'skip the runs already in runs.jsonl (an interrupted sweep goes on where it stopped)')
     .option('-o, --out <dir>', 'the sweep\'s folder (default sweep.out_dir/<name>)')
     .option('--top <k>', 'rows of the scoreboard printed (default sweep.top)', positiveInt)
-    .option('--no-feature-cache', 'compute stage-1 features inside every run instead of once per distinct features section (same results, slower)')
+    .option('--no-feature-cache', 'compute everything inside every run: stage-1 features (else once per distinct features section), signals (else once per signal configuration), the venue\'s books and feed times (else once per data) (same results, slower)')
     .option('--symbol <symbol>', 'symbol for sources that carry none (LOBSTER, dumps)')
     .option('--json', 'print only the result as one JSON object (no progress)')
     .action(async (file: string | undefined, flags: SweepFlags) => {

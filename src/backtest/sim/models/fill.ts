@@ -21,6 +21,12 @@ export interface TakerBook {
   qtys: Float64Array;
   /** True when the levels beyond the touch come from depth data; false when only the touch (a quote) is known. */
   hasDepth: boolean;
+  /**
+   * True when the side has levels beyond the `n` given: the simulator hands a taker the best
+   * levels first (copying a side of thousands of levels per order costs more than the walk), and
+   * asks again with every level when the executions fill less than the quantity.
+   */
+  more?: boolean;
 }
 
 /** Where executions are written: price and quantity pairs, grown by the simulator as needed. */
@@ -36,7 +42,9 @@ export interface FillModel {
    * Execute up to `qty` against `book`, no worse than `limit` (`Infinity` for a market buy,
    * `-Infinity` for a market sell). Writes executions into `out` from index 0, at most
    * `out.prices.length` of them, and returns how many; their quantities sum to at most `qty`
-   * (less when liquidity within the limit runs out).
+   * (less when liquidity within the limit runs out). When `book.more` is set and the
+   * executions fill less than `qty`, the simulator calls again with the whole side; a model
+   * that fills `qty` from the levels given must not depend on the levels behind them.
    */
   take(qty: number, limit: number, book: TakerBook, out: Executions): number;
 }
