@@ -130,7 +130,7 @@ interface InFlight {
 const TERMINAL: ReadonlySet<OrderStatus> = new Set(['FILLED', 'CANCELED', 'REJECTED', 'EXPIRED']);
 /** Still working (the hot loops' test: two comparisons of interned strings, no set lookup). */
 const isOpen = (o: Order) => o.status === 'NEW' || o.status === 'PARTIALLY_FILLED';
-/** Levels of a side handed to the fill model first (see {@link TakerBook.more}). */
+/** Levels of a side handed to the fill model after the touch alone (see {@link TakerBook.more}). */
 const TAKER_LEVELS = 32;
 /** Relative quantity below which an order's remainder counts as filled. */
 const QTY_EPS = 1e-9;
@@ -532,11 +532,11 @@ export class TradeSimulator {
     if (o.timeInForce === 'GTX' && crosses) return this.finish(o, 'EXPIRED', 'post-only would take');
     if (crosses) {
       const limit = isMarket ? dir * Infinity : o.price;
-      // the best levels first; the whole side only when they do not fill the order
+      // the touch first, then the best levels, the whole side only when they do not fill the order
       let n = 0;
       let sum = 0;
-      for (let levels = TAKER_LEVELS; ; levels = Infinity) {
-        const tb = v.takerBook(dir, this.tb, levels);
+      for (let levels = 1; ; levels = levels === 1 ? TAKER_LEVELS : Infinity) {
+        const tb = levels === 1 ? v.takerTouch(dir, this.tb) : v.takerBook(dir, this.tb, levels);
         this.tb = tb;
         if (this.exec.prices.length < tb.n + 2) this.exec = { prices: new Float64Array(tb.n + 2), qtys: new Float64Array(tb.n + 2) };
         n = this.models.fill.take(qty, limit, tb, this.exec);

@@ -432,6 +432,35 @@ export class SymbolVenue {
   }
 
   /**
+   * Level 0 of {@link takerBook} alone, from the quote and the book's touch as the venue holds
+   * them, without bringing a followed book up to date: most takers fill at the touch, and their
+   * fills then need no book. `tb.more` is set when the book may hold levels behind it.
+   */
+  takerTouch(dir: 1 | -1, tb: TakerBook): TakerBook {
+    const quote = dir === 1 ? this.ask : this.bid;
+    const quoteOk = quote === quote;
+    tb.dir = dir;
+    tb.hasDepth = this.bkSynced;
+    tb.n = 0;
+    tb.more = false;
+    if (quoteOk && !this.bookLeads(quoteOk)) {
+      tb.prices[0] = quote;
+      tb.qtys[0] = dir === 1 ? this.askQty : this.bidQty;
+      tb.n = 1;
+      tb.more = this.bkSynced;
+    } else if (this.bkSynced) {
+      const p = dir === 1 ? this.bkAsk : this.bkBid;
+      if (p === p) {
+        tb.prices[0] = p;
+        tb.qtys[0] = dir === 1 ? this.bkAskQty : this.bkBidQty;
+        tb.n = 1;
+        tb.more = true;
+      }
+    }
+    return tb;
+  }
+
+  /**
    * Displayed size at `price` on the side of a resting order (`dir` +1 bids, −1 asks): the newer
    * touch's size when the price is the touch, 0 for a price better than the touch (a new level),
    * the local book's size when in sync, `NaN` when not known.

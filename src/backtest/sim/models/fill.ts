@@ -22,9 +22,10 @@ export interface TakerBook {
   /** True when the levels beyond the touch come from depth data; false when only the touch (a quote) is known. */
   hasDepth: boolean;
   /**
-   * True when the side has levels beyond the `n` given: the simulator hands a taker the best
-   * levels first (copying a side of thousands of levels per order costs more than the walk), and
-   * asks again with every level when the executions fill less than the quantity.
+   * True when the side has (or may have) levels beyond the `n` given: the simulator hands a
+   * taker the touch first, then the best 32 levels (copying a side of thousands of levels per
+   * order costs more than the walk), and asks again with more when the executions fill less
+   * than the quantity.
    */
   more?: boolean;
 }
