@@ -366,11 +366,19 @@ export async function runPlans(plans: readonly RunPlan[], table: EventTable, set
     onCrash: (err) => options.onRecord(failed(plans[i]!, `${CRASHED}${err.message}`)),
   });
 
+  // with shared features, each worker first makes what its runs share besides them (a worker
+  // waiting for the features makes it meanwhile; made in its first run otherwise)
+  const prepared = new Set<number>();
+  const prepareJob: PoolJob = { message: { t: 'prepare' }, onResult: () => {}, onCrash: () => {} };
   // each worker's latest signal configuration: its next runs keep to it (their signals replay its tape)
   const held: string[] = [];
   const next = (w: number): PoolJob | 'wait' | null => {
     const key = featureJobs.shift();
     if (key !== undefined) return featureJob(key);
+    if (options.featureCache && !prepared.has(w) && groups.size > 0) {
+      prepared.add(w);
+      return prepareJob;
+    }
     while (ready.length > 0) {
       const k = ready[0]!;
       const g = groups.get(k)!;

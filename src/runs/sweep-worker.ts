@@ -7,6 +7,8 @@
  *   into shared memory and sent back (no copy), to be shared with every worker (or null and the
  *   error when it cannot be computed: the runs then compute their own and record the error);
  * - `{ t: 'add-features', key, features }`: keep that shared feature table for runs of `key`;
+ * - `{ t: 'prepare' }`: make what runs on shared features share besides the features
+ *   (`marketShared`: the table's depth track and feed times), while the features are computed;
  * - `{ t: 'run', i, inline }`: run plan `i` (on the shared features of its key, or computing
  *   them itself when `inline` or none was shared) and send its {@link RunRecord} back, with the
  *   passes that recorded a signal tape and those that replayed one: runs on shared features
@@ -20,7 +22,7 @@
 import { parentPort } from 'node:worker_threads';
 import { EventTable, type EventTableData } from '../backtest/data/event-table.js';
 import type { FeatureTable } from '../backtest/features-stage.js';
-import { evaluatePlan, featureTableFor, shareFeatureTable, SignalTapes } from '../sweep/evaluate.js';
+import { evaluatePlan, featureTableFor, marketShared, shareFeatureTable, SignalTapes } from '../sweep/evaluate.js';
 import type { RunPlan, RunRecord, SweepSetup } from '../sweep/types.js';
 
 /** What a worker is given once, in its first message (`init`). */
@@ -31,7 +33,7 @@ export interface SweepWorkerData {
 }
 
 /** Messages to a worker. */
-export type SweepWorkerMessage = ({ t: 'init' } & SweepWorkerData) | { t: 'features'; i: number } | { t: 'add-features'; key: string; features: FeatureTable } | { t: 'run'; i: number; inline: boolean };
+export type SweepWorkerMessage = ({ t: 'init' } & SweepWorkerData) | { t: 'features'; i: number } | { t: 'add-features'; key: string; features: FeatureTable } | { t: 'prepare' } | { t: 'run'; i: number; inline: boolean };
 
 /** A worker's answer to `run`: the record, and the passes of the run that recorded and that replayed a signal tape. */
 export interface RunReply {
@@ -61,6 +63,11 @@ if (port) {
     }
     // the pool sends jobs only once this worker said it is ready, after 'init'
     if (!data || !table) throw new Error(`sweep worker: '${m.t}' before 'init'`);
+    if (m.t === 'prepare') {
+      marketShared(table);
+      port.postMessage({ t: 'prepare' });
+      return;
+    }
     const plan = data.plans[m.i]!;
     if (m.t === 'features') {
       let f: FeatureTable;

@@ -50,10 +50,10 @@
  */
 import { BacktestSection } from '../backtest/config.js';
 import type { EventTable } from '../backtest/data/event-table.js';
-import { BacktestDriver, feedTimesFor, type BacktestRunConfig, type EquityCurve } from '../backtest/driver.js';
+import { BacktestDriver, feedTimesFor, type BacktestRunConfig, type EquityCurve, type FeedTimes } from '../backtest/driver.js';
 import { FeatureStage, featureTableRange, type FeatureTable } from '../backtest/features-stage.js';
 import { MetricsAggregator } from '../backtest/metrics.js';
-import { depthTrackFor } from '../backtest/depth-track.js';
+import { depthTrackFor, type DepthTrack } from '../backtest/depth-track.js';
 import { DefaultStrategy } from '../backtest/strategies/default.js';
 import { SignalTape } from '../backtest/strategies/signal-tape.js';
 import { UserInputError } from '../core/errors.js';
@@ -241,6 +241,16 @@ export class SignalTapes {
  * features and `tapes`, the signal layer's signals are replayed from an earlier pass when one
  * recorded them, else recorded.
  */
+/**
+ * What the runs on shared features of a thread share that the data alone decides, made on first
+ * use and kept while the table lives: the venue's books (`DepthTrack`) and the delivery times of
+ * the default feed latency (`FeedTimes`). A sweep worker waiting for the shared features makes
+ * them then.
+ */
+export function marketShared(table: EventTable): { depthTrack: DepthTrack; feedTimes: FeedTimes } {
+  return { depthTrack: depthTrackFor(table), feedTimes: feedTimesFor(table) };
+}
+
 function runChain(plan: RunPlan, table: EventTable, features: FeatureTable | null, chain: readonly SegmentSpan[], stepMs: number, tapes: SignalTapes | null): { runs: SegmentRun[]; events: number } {
   const config = plan.config as BacktestRunConfig;
   const n = table.lowerBound(chain[chain.length - 1]!.end);
@@ -252,7 +262,7 @@ function runChain(plan: RunPlan, table: EventTable, features: FeatureTable | nul
   const strategy = new DefaultStrategy(config, { tradeFrom: first.start, ...(tape ? { signalTape: tape } : {}) });
   // with the features shared, so are what the data alone decides of the rest: the venue's books
   // (the table's depth track) and when each event reaches the strategy
-  const shared = tape ? { depthTrack: depthTrackFor(table), feedTimes: feedTimesFor(table) } : {};
+  const shared = tape ? marketShared(table) : {};
   const driver = new BacktestDriver({ config, strategy, sampleMs: sampleMsFor(stepMs), hooks: aggs[0]!.hooks(first.start), ...shared });
   const runs: SegmentRun[] = [];
   let from = 0;
