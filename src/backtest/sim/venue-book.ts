@@ -152,7 +152,7 @@ export class SymbolVenue {
   ask = NaN;
   askQty = 0;
   quoteTs = -Infinity;
-  /** The local book (following a {@link DepthTrack}: as of {@link bookOrd}, brought up to date when read). */
+  /** The local book (following a {@link DepthRecord}: as of {@link bookOrd}, brought up to date when read). */
   book: LocalOrderBook | null = null;
   depthTs = -Infinity;
   private readonly pending = new DiffRing();
@@ -242,7 +242,7 @@ export class SymbolVenue {
     return false;
   }
 
-  /** Whether no diff waits for a snapshot (a {@link DepthTrack} checkpoints only then). */
+  /** Whether no diff waits for a snapshot (a `DepthTrack` checkpoints only then). */
   get settled(): boolean {
     return this.pending.size === 0;
   }
