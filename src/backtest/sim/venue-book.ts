@@ -214,14 +214,16 @@ export class SymbolVenue {
   applyDepth(d: DepthLevelsView): boolean {
     if (this.track !== null) this.leaveTrack();
     const changed = this.toBook(d);
-    if (changed) this.depthTs = d.ts;
     const b = this.book!;
+    // a gap takes the book out of sync without changing it
     this.bkSynced = b.synced;
+    if (!changed) return false;
+    this.depthTs = d.ts;
     this.bkBid = b.bestBid;
     this.bkBidQty = b.bestBidQty;
     this.bkAsk = b.bestAsk;
     this.bkAskQty = b.bestAskQty;
-    return changed;
+    return true;
   }
 
   /** The book's part of {@link applyDepth}: Binance's sync rules, diffs kept while out of sync. */
