@@ -47,7 +47,7 @@ import { eventTableFromTables, type EventTable } from '../backtest/data-reader.j
 import type { FeatureTable } from '../backtest/features-stage.js';
 import type { Config } from '../config.js';
 import { expandSweep } from '../sweep/expand.js';
-import { sweepSetup } from '../sweep/evaluate.js';
+import { sharedFeaturesOf, sweepSetup } from '../sweep/evaluate.js';
 import { buildScoreboard, mergeRecords } from '../sweep/scoreboard.js';
 import type { SweepSpec } from '../sweep/spec.js';
 import type { RunPlan, RunRecord, Scoreboard, SweepSetup } from '../sweep/types.js';
@@ -390,8 +390,25 @@ export async function runPlans(plans: readonly RunPlan[], table: EventTable, set
     return groups.size > 0 ? 'wait' : null;
   };
 
+  // a pool started here loads its code while this thread computes the first features section's
+  // table (the data is in memory: a notebook, the bench); a pool started earlier (the command
+  // line, which read the data meanwhile) has a worker compute it, as every later section
+  let first: { key: string; features: FeatureTable } | null = null;
+  if (own && featureJobs.length > 0) {
+    const key = featureJobs.shift()!;
+    const { features } = sharedFeaturesOf(plans[groups.get(key)!.first]!, table);
+    if (features) {
+      featureTables++;
+      first = { key, features };
+    } else inline.add(key);
+    ready.push(key);
+  }
+
   try {
-    await pool.begin({ table: table.data(), plans: [...plans], setup }, next);
+    const done = pool.begin({ table: table.data(), plans: [...plans], setup }, next);
+    // after the data (no worker has asked for a job yet: that takes a message from it)
+    if (first) pool.broadcast({ t: 'add-features', ...first });
+    await done;
   } finally {
     if (own) await pool.terminate();
   }

@@ -22,7 +22,7 @@
 import { parentPort } from 'node:worker_threads';
 import { EventTable, type EventTableData } from '../backtest/data/event-table.js';
 import type { FeatureTable } from '../backtest/features-stage.js';
-import { evaluatePlan, featureTableFor, marketShared, shareFeatureTable, SignalTapes } from '../sweep/evaluate.js';
+import { evaluatePlan, marketShared, sharedFeaturesOf, SignalTapes } from '../sweep/evaluate.js';
 import type { RunPlan, RunRecord, SweepSetup } from '../sweep/types.js';
 
 /** What a worker is given once, in its first message (`init`). */
@@ -70,15 +70,8 @@ if (port) {
     }
     const plan = data.plans[m.i]!;
     if (m.t === 'features') {
-      let f: FeatureTable;
-      try {
-        f = shareFeatureTable(featureTableFor(plan, table));
-      } catch (err) {
-        // the runs of this features section compute their own, and record why they fail
-        port.postMessage({ t: 'features', key: plan.featureKey, features: null, error: err instanceof Error ? err.message : String(err) });
-        return;
-      }
-      port.postMessage({ t: 'features', key: plan.featureKey, features: f });
+      // null and the error when it fails: the runs of this features section compute their own, and record why they fail
+      port.postMessage({ t: 'features', key: plan.featureKey, ...sharedFeaturesOf(plan, table) });
       return;
     }
     const f = m.inline ? null : (features.get(plan.featureKey) ?? null);

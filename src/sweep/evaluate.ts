@@ -242,6 +242,19 @@ export class SignalTapes {
  * recorded them, else recorded.
  */
 /**
+ * A features section's stage-1 table in shared memory (`featureTableFor`, `shareFeatureTable`),
+ * to share with every worker; null and the error when it cannot be computed (the section's runs
+ * then compute their own and record why they fail).
+ */
+export function sharedFeaturesOf(plan: RunPlan, table: EventTable): { features: FeatureTable | null; error: string } {
+  try {
+    return { features: shareFeatureTable(featureTableFor(plan, table)), error: '' };
+  } catch (err) {
+    return { features: null, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/**
  * What the runs on shared features of a thread share that the data alone decides, made on first
  * use and kept while the table lives: the venue's books (`DepthTrack`) and the delivery times of
  * the default feed latency (`FeedTimes`). A sweep worker waiting for the shared features makes

@@ -18,7 +18,10 @@ import { pathToFileURL } from 'node:url';
 import { WorkerPool, type PoolJob } from '../../src/runs/sweep-pool.js';
 import { readRuns, recordLine, RunsWriter } from '../../src/runs/sweep-store.js';
 import { partDirName, resolveShard } from '../../src/runs/sweep-shard.js';
-import { mergeScoreboard, runSweep, sweepWorkerUrl } from '../../src/runs/sweep-run.js';
+import { mergeScoreboard, runPlans, runSweep, sweepWorkerUrl } from '../../src/runs/sweep-run.js';
+import { DataReader } from '../../src/runs/backtest-data.js';
+import { expandSweep } from '../../src/sweep/expand.js';
+import { evaluatePlans, sweepSetup } from '../../src/sweep/evaluate.js';
 import { scoreboardCsv } from '../../src/runs/sweep-files.js';
 import { sweepSpec } from '../../src/sweep/spec.js';
 import { defaultConfig } from '../../src/config.js';
@@ -315,6 +318,20 @@ describe('runSweep on the bundled sample', () => {
     expect(again.setup.sweep).toBe(first.setup.sweep);
     expect(first.events).toBe(77_876);
     expect(readFileSync(join(out, 'scoreboard.json')).equals(readFileSync(join(dir, 'w2', 'scoreboard.json'))), 'dataset = captures').toBe(true);
+  });
+
+  it('runPlans starting its own workers: this thread computes the first features section while they load, a worker the next; the records of the plans run in this thread', async () => {
+    const table = await (await DataReader.open(samplePaths())).table();
+    // the first section ('1ev') cannot be built here: its runs compute their own and record why
+    const spec = sweepSpec({ name: 'own-pool', parameters: { 'features.zscore_window': { values: ['1ev', '30s', '60s'] }, 'signal.buy_threshold': { values: [1, 2] } }, objective: { metric: 'totalReturn' }, returns_interval: '10s' } as never);
+    const plans = expandSweep(spec, defaultConfig());
+    const setup = sweepSetup(spec, plans, table, 'sample');
+    const records: RunRecord[] = [];
+    const r = await runPlans(plans, table, setup, { workers: 2, workerUrl: sweepWorkerUrl(), featureCache: true, onRecord: (x) => records.push(x) });
+    expect(r.featureTables, 'the two sections that can be built, shared').toBe(2);
+    records.sort((a, b) => a.index - b.index);
+    expect(records.filter((x) => x.error !== null).length).toBe(2);
+    expect(JSON.stringify(records)).toBe(JSON.stringify(evaluatePlans(plans, table, setup, { shareFeatures: false })));
   });
 
   it('a failing run is recorded with its error; the others go on', async () => {
