@@ -318,7 +318,10 @@ export interface RunPlansResult {
 /**
  * Run plans on a pool of worker threads over one shared table (step 3 of the module comment);
  * every plan gives exactly one record to `onRecord`. Runs of one signal configuration go to the
- * worker that ran it last while it has any ({@link SignalQueues}).
+ * worker that ran it last while it has any ({@link SignalQueues}). With `featureCache`, each
+ * features section's table is computed once and shared (the first by this thread while the
+ * workers it starts load their code; by a worker otherwise), and each worker first makes the
+ * table's depth track and feed times (a `prepare` job, `marketShared`).
  */
 export async function runPlans(plans: readonly RunPlan[], table: EventTable, setup: SweepSetup, options: RunPlansOptions): Promise<RunPlansResult> {
   // runs grouped by features section, in the order the sections first appear, then by signal configuration
