@@ -235,13 +235,6 @@ export class SignalTapes {
 }
 
 /**
- * The runs of a chain of segments in one pass over the events up to its last end (see the
- * module comment); `features` the stage-1 table of the whole data, or null to compute the
- * pass's own. Gives each segment's run and the events the pass went through. With shared
- * features and `tapes`, the signal layer's signals are replayed from an earlier pass when one
- * recorded them, else recorded.
- */
-/**
  * A features section's stage-1 table in shared memory (`featureTableFor`, `shareFeatureTable`),
  * to share with every worker; null and the error when it cannot be computed (the section's runs
  * then compute their own and record why they fail).
@@ -264,6 +257,13 @@ export function marketShared(table: EventTable): { depthTrack: DepthTrack; feedT
   return { depthTrack: depthTrackFor(table), feedTimes: feedTimesFor(table) };
 }
 
+/**
+ * The runs of a chain of segments in one pass over the events up to its last end (see the
+ * module comment); `features` the stage-1 table of the whole data, or null to compute the
+ * pass's own. Gives each segment's run and the events the pass went through. With shared
+ * features and `tapes`, the signal layer's signals are replayed from an earlier pass when one
+ * recorded them, else recorded.
+ */
 function runChain(plan: RunPlan, table: EventTable, features: FeatureTable | null, chain: readonly SegmentSpan[], stepMs: number, tapes: SignalTapes | null): { runs: SegmentRun[]; events: number } {
   const config = plan.config as BacktestRunConfig;
   const n = table.lowerBound(chain[chain.length - 1]!.end);
