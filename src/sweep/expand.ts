@@ -55,7 +55,9 @@ export const SIGNAL_SECTIONS = ['features', 'signal', 'strategy_mode'] as const;
  * @example signalKey(a) === signalKey(b) // a and b differ in risk, strategy, backtest or symbols only
  */
 export function signalKey(config: Config): string {
-  return fingerprint({ features: config.features, signal: signalRules(config.signal), strategy_mode: config.strategy_mode });
+  const out: Record<string, unknown> = {};
+  for (const k of SIGNAL_SECTIONS) out[k] = k === 'signal' ? signalRules(config.signal) : config[k];
+  return fingerprint(out);
 }
 
 /**
