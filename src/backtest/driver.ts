@@ -242,6 +242,20 @@ function eachDelay(feed: FeedLatency, ts: Float64Array, io: Float64Array, n: num
   for (let i = 0; i < n; i++) io[i] = feed.delay(ts[i]!, io[i]!);
 }
 
+/**
+ * When each event of `t` reaches the strategy, into `out`: its receive time, then its delay
+ * under `feed`, then exchange time + delay but never before the event ahead of it (`after`: the
+ * last of the chunk before). Gives the last.
+ */
+function deliveryTimes(t: EventTable, feed: FeedLatency, out: Float64Array, after: number): number {
+  const n = t.length;
+  receiveTimes(t, out);
+  // all at once when the model can (no time passed as a number per event, see FeedLatency.delays)
+  if (typeof feed.delays === 'function') feed.delays(t.ts, out, n);
+  else eachDelay(feed, t.ts, out, n);
+  return inOrder(t.ts, out, n, after);
+}
+
 /** `io[i]` from delay to local time, `ts[i]` + delay but never before the event ahead of it; gives the last. */
 function inOrder(ts: Float64Array, io: Float64Array, n: number, from: number): number {
   // `+from`, not `from`: a loop variable started from an argument as it is stays boxed in V8,
@@ -274,11 +288,8 @@ const feedTimesCache = new WeakMap<Float64Array, FeedTimes>();
 export function feedTimesFor(table: EventTable): FeedTimes {
   let f = feedTimesCache.get(table.ts);
   if (f === undefined) {
-    const n = table.length;
-    const local = new Float64Array(n);
-    receiveTimes(table, local);
-    new RecordedFeedLatency().delays(table.ts, local, n);
-    inOrder(table.ts, local, n, -Infinity);
+    const local = new Float64Array(table.length);
+    deliveryTimes(table, new RecordedFeedLatency(), local, -Infinity);
     f = { ts: table.ts, local };
     feedTimesCache.set(table.ts, f);
   }
@@ -628,14 +639,8 @@ export class BacktestDriver {
    * latency depends on the stream alone, so a chunk's times are taken as it arrives.
    */
   private localTimes(t: EventTable): Float64Array {
-    const n = t.length;
-    const out = localTimesPool.take(n);
-    receiveTimes(t, out);
-    const feed = this.feedLatency;
-    // all at once when the model can (no time passed as a number per event, see FeedLatency.delays)
-    if (typeof feed.delays === 'function') feed.delays(t.ts, out, n);
-    else eachDelay(feed, t.ts, out, n);
-    this.lastLocal = inOrder(t.ts, out, n, this.lastLocal);
+    const out = localTimesPool.take(t.length);
+    this.lastLocal = deliveryTimes(t, this.feedLatency, out, this.lastLocal);
     return out;
   }
 
