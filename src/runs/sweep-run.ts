@@ -342,21 +342,18 @@ export async function runPlans(plans: readonly RunPlan[], table: EventTable, set
 
   const failed = (p: RunPlan, message: string): RunRecord => ({ sweep: setup.sweep, index: p.index, hash: p.hash, params: p.params, is: null, oos: null, segments: [], returns: [], events: 0, error: message });
 
+  /** A features section's table is shared with every worker; null: its runs compute their own (and record why if that fails too). Its runs may start. */
+  const shareFeatures = (key: string, f: FeatureTable | null): void => {
+    if (f) {
+      featureTables++;
+      pool.broadcast({ t: 'add-features', key, features: f });
+    } else inline.add(key);
+    ready.push(key);
+  };
   const featureJob = (key: string): PoolJob => ({
     message: { t: 'features', i: groups.get(key)!.first },
-    onResult: (m) => {
-      const f = (m as { features: FeatureTable | null }).features;
-      if (f) {
-        featureTables++;
-        pool.broadcast({ t: 'add-features', key, features: f });
-      } else inline.add(key);
-      ready.push(key);
-    },
-    onCrash: () => {
-      // its runs compute their features themselves (and record why if that fails too)
-      inline.add(key);
-      ready.push(key);
-    },
+    onResult: (m) => shareFeatures(key, (m as { features: FeatureTable | null }).features),
+    onCrash: () => shareFeatures(key, null),
   });
   const runJob = (i: number, key: string): PoolJob => ({
     message: { t: 'run', i, inline: inline.has(key) },
@@ -396,22 +393,13 @@ export async function runPlans(plans: readonly RunPlan[], table: EventTable, set
   // a pool started here loads its code while this thread computes the first features section's
   // table (the data is in memory: a notebook, the bench); a pool started earlier (the command
   // line, which read the data meanwhile) has a worker compute it, as every later section
-  let first: { key: string; features: FeatureTable } | null = null;
   if (own && featureJobs.length > 0) {
     const key = featureJobs.shift()!;
-    const { features } = sharedFeaturesOf(plans[groups.get(key)!.first]!, table);
-    if (features) {
-      featureTables++;
-      first = { key, features };
-    } else inline.add(key);
-    ready.push(key);
+    shareFeatures(key, sharedFeaturesOf(plans[groups.get(key)!.first]!, table).features);
   }
 
   try {
-    const done = pool.begin({ table: table.data(), plans: [...plans], setup }, next);
-    // after the data (no worker has asked for a job yet: that takes a message from it)
-    if (first) pool.broadcast({ t: 'add-features', ...first });
-    await done;
+    await pool.begin({ table: table.data(), plans: [...plans], setup }, next);
   } finally {
     if (own) await pool.terminate();
   }

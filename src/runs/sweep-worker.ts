@@ -6,7 +6,8 @@
  * - `{ t: 'features', i }`: the stage-1 feature table of plan `i`'s features section, computed
  *   into shared memory and sent back (no copy), to be shared with every worker (or null and the
  *   error when it cannot be computed: the runs then compute their own and record the error);
- * - `{ t: 'add-features', key, features }`: keep that shared feature table for runs of `key`;
+ * - `{ t: 'add-features', key, features }`: keep that shared feature table for runs of `key`
+ *   (it may come before `init`: a pool computing the first one itself sends it first);
  * - `{ t: 'prepare' }`: make what runs on shared features share besides the features
  *   (`marketShared`: the table's depth track and feed times), while the features are computed;
  * - `{ t: 'run', i, inline }`: run plan `i` (on the shared features of its key, or computing
