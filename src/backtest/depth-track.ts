@@ -16,8 +16,8 @@
  * gets the book it would have kept itself, level for level (tested against venues that apply
  * every diff).
  *
- * Memory: about 50 bytes per depth row (the touch, the flags, the ordinal, the work to apply
- * it), and the checkpoints (14 MB on the bundled sample × 2, every 64th event), kept under
+ * Memory: about 45 bytes per depth row (the touch, the flags, its place in its symbol's rows,
+ * the work to apply it), and the checkpoints (14 MB on the bundled sample × 2, every 64th event), kept under
  * {@link DepthTrackOptions.maxBytes} by dropping every other one (and doubling the spacing)
  * whenever they pass it.
  */
@@ -56,8 +56,6 @@ export class DepthTrack implements DepthRecord {
   readonly bidQty: Float64Array;
   readonly ask: Float64Array;
   readonly askQty: Float64Array;
-  /** Per depth row: its ordinal among its symbol's depth events in the table (−1: not in the table). */
-  readonly ordOf: Int32Array;
   /** Per symbol code: its depth rows in event order. */
   readonly rows: Int32Array[];
   /**
@@ -90,7 +88,6 @@ export class DepthTrack implements DepthRecord {
     this.bidQty = new Float64Array(n);
     this.ask = new Float64Array(n);
     this.askQty = new Float64Array(n);
-    this.ordOf = new Int32Array(n).fill(-1);
     const symbols = table.symbols;
     const count = new Int32Array(symbols.length);
     const { kind, row, sym } = table;
@@ -116,7 +113,6 @@ export class DepthTrack implements DepthRecord {
       this.ask[r] = b.bestAsk;
       this.askQty[r] = b.bestAskQty;
       const o = count[s]!++;
-      this.ordOf[r] = o;
       this.rows[s]![o] = r;
       const w = this.work[s]!;
       w[o + 1] = w[o]! + DIFF_COST + (bo[r + 1]! - bo[r]!) + (ao[r + 1]! - ao[r]!);

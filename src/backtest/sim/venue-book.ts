@@ -108,8 +108,8 @@ export interface TrackCheckpoint {
  * What the local books made of a stream's depth events, recorded once (`DepthTrack`, in
  * `backtest/depth-track.ts`, over an event table): a venue that follows one reads each depth
  * row's entry instead of applying the row, and brings its book up to date only when its levels
- * are read. Per depth row `r`: `flags[r]` (1 the book changed, 2 it is in sync after it), the
- * touch after it, and its ordinal among its symbol's depth events.
+ * are read. Per depth row `r`: `flags[r]` (1 the book changed, 2 it is in sync after it) and
+ * the touch after it; per symbol, its depth rows in order.
  */
 export interface DepthRecord {
   readonly ts: Float64Array;
@@ -119,8 +119,7 @@ export interface DepthRecord {
   readonly bidQty: Float64Array;
   readonly ask: Float64Array;
   readonly askQty: Float64Array;
-  readonly ordOf: Int32Array;
-  /** Per symbol code: its depth rows in order. */
+  /** Per symbol code: its depth rows in order (the `k`-th is its depth event of ordinal `k`). */
   readonly rows: Int32Array[];
   /** Code of a symbol, −1 when the record has none of it. */
   code(symbol: string): number;
@@ -271,7 +270,7 @@ export class SymbolVenue {
     const t = this.track;
     if (t === null) return -1;
     const o = this.ord + 1;
-    if (t.ordOf[r] !== o || t.rows[this.trackCode]![o] !== r) {
+    if (t.rows[this.trackCode]![o] !== r) {
       this.leaveTrack();
       return -1;
     }
