@@ -8,7 +8,7 @@
  * Every value has a default and the reason for it; `config/defaults.yaml` is this schema
  * rendered (`ofi-backtest config --defaults`), and a test keeps the two in step.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DatasetSection, DqSection, SymbolsSection } from './core/config/sections.js';
 import { envLayerOf, resolveLayers, schemaLeaves, type ConfigLayer, type ConfigLeaf, type ResolvedConfig, type ValueOrigin } from './core/config/resolve.js';
 import { renderSchemaYaml } from './core/config/render.js';

@@ -12,7 +12,7 @@
  *
  * Keys are flat, one environment variable each (`BACKTEST_TAKER_BPS`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Latency models by name. */
 export const LATENCY_MODELS = ['constant', 'empirical'] as const;

@@ -29,7 +29,7 @@
  *
  * @see hftbacktest (feed, entry and response latency around one exchange), nautilus_trader's backtest engine.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ArrayPool } from '../core/array-pool.js';
 import type { InstrumentSpec } from '../core/config/sections.js';
 import { FeaturesSection } from '../microstructure/config.js';

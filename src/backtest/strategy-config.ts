@@ -12,7 +12,7 @@
  *
  * @see https://www.binance.com/en/fee/futureFee (USDⓈ-M fee schedule: 0.02% maker, 0.05% taker at the base tier)
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const nonNeg = () => z.number().min(0);
 

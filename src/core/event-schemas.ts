@@ -11,7 +11,7 @@
  * @see https://jsonlines.org/ (the line format)
  * @see https://www.rfc-editor.org/rfc/rfc8259#section-6 (JSON numbers: no NaN, no Infinity)
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DepthEvent, MarkEvent, MarketEvent, QuoteEvent, TradeEvent } from './events.js';
 
 /** A number, or `null` standing for `NaN` (a value the source does not carry). */

@@ -12,7 +12,7 @@
  * @see https://developers.binance.com/docs/binance-spot-api-docs/web-socket-streams
  * @see https://lobsterdata.com/info/DataStructure.php
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Binance prices and quantities are decimal strings: `"61800.30"`, `"0.006"`. */
 export const DECIMAL_RE = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;

@@ -11,7 +11,7 @@
  * @see https://data.binance.vision
  */
 import { basename } from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { BatchBuilder, type KindBatch } from '../core/batch.js';
 import { UserInputError, rejectRecord, type RejectReason } from '../core/errors.js';
 import type { QuoteEvent, TradeEvent } from '../core/events.js';

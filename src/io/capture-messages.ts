@@ -11,7 +11,7 @@
  * @see https://developers.binance.com/docs/derivatives/coin-margined-futures/websocket-market-streams
  * @see https://developers.binance.com/docs/binance-spot-api-docs/web-socket-streams
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { RejectReason } from '../core/errors.js';
 import type { DepthEvent, MarkEvent, QuoteEvent, TradeEvent } from '../core/events.js';
 import { firstIssue, WireAggTrade, WireBookTicker, WireDepthSnapshot, WireDepthUpdate, WireMarkPrice, WireTrade } from '../core/wire.js';

@@ -3,7 +3,7 @@
  * line of every value, and resolving the whole stack: defaults ← file ← environment ← flags.
  */
 import { readFile } from 'node:fs/promises';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { envLayerOf, resolveLayers, type ConfigLayer, type ResolvedConfig } from '../core/config/resolve.js';
 import { parseConfigText } from '../core/config/yaml-text.js';
 import { fileError } from './lines.js';

@@ -9,7 +9,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UserInputError, type RejectReason, type RejectRecord, type RejectSink } from '../core/errors.js';
 
 /**

@@ -4,7 +4,7 @@
  *
  * @see https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const HarvestSection = z
   .object({

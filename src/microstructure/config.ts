@@ -3,7 +3,7 @@
  * defaults are the calculators' own (imported, never copied), so the configuration and a
  * calculator built without one agree.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DURATION_HELP, formatDuration, formatSpan, parseDuration, parseSpan, SPAN_HELP } from '../core/spans.js';
 import { resolveFusionOptions } from './fusion-options.js';
 import { DIVERGENCE_TYPES } from './divergence.js';

@@ -12,7 +12,7 @@
  * 23:54–00:00, 0.33 on BTCUSDT 2024-07-19 00:00–00:05; the median notional at the best level was
  * about 50,000 USDT on BTCUSDT and 10,000 USDT on ETHUSDT.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { InstrumentSpec } from '../core/config/sections.js';
 
 /** What a mode lets through as new risk: nothing, strong signals only, or every signal. */

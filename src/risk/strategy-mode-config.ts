@@ -26,7 +26,7 @@
  *
  * @see https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/Individual-Symbol-Book-Ticker-Streams
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Strategy modes, least to most active. */
 export const STRATEGY_MODES = ['quiet', 'normal', 'active', 'aggressive'] as const;

@@ -25,7 +25,7 @@
  * folder is read; they never change a signal, so the configuration hash leaves them out
  * ({@link SIGNAL_OUTPUT_KEYS}).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Kinds of signal sink (`--sink`): the same names as `openSignalSink` in `io/signal-sinks.ts`. */
 export const SIGNAL_SINK_NAMES = ['jsonl', 'sqlite', 'dual', 'null'] as const;

@@ -8,7 +8,7 @@
  *
  * Keys are flat, one environment variable each (`SWEEP_WORKERS`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The `sweep` section. */
 export const SweepSection = z

@@ -19,7 +19,7 @@
  * const spec = parseSweepSpec(await readFile('config/sweep.yaml', 'utf8'), 'config/sweep.yaml');
  * spec.parameters['signal.buy_threshold'] // { values: [1, 1.5, 2] }
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { configLeaves, ConfigSchema } from '../config.js';
 import { closestPath, ConfigError, resolveLayers, setPath, type ConfigLayer } from '../core/config/resolve.js';
 import { lineOfPath, parseYamlLines } from '../core/config/yaml-text.js';

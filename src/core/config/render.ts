@@ -3,7 +3,7 @@
  * `config/defaults.yaml` holds and `ofi-backtest config --print` shows.
  */
 import { stringify } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { schemaLeaves, type ValueOrigin } from './resolve.js';
 
 function wrap(text: string, width: number, indent: string): string[] {

@@ -5,7 +5,7 @@
  *
  * @see https://12factor.net/config (environment over files for deployments)
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { UserInputError } from '../errors.js';
 
 /** Where a value came from. */

@@ -8,7 +8,7 @@
  * Keys are snake_case as they appear in YAML; a value can also come from the environment
  * (the dotted path upper-cased with `_`, e.g. `DATASET_ROTATE_SEC`) or from a command-line flag.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_BATCH_ROWS } from '../batch.js';
 
 /** Rows per dataset part at most (see `dataset.rotate_rows`). */
