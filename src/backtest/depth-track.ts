@@ -33,6 +33,26 @@ export interface DepthTrackOptions {
   every?: number;
   /** Bytes the checkpoints may take. Default 64 MiB. */
   maxBytes?: number;
+  /** Keep every array in shared memory (`SharedArrayBuffer`), so {@link DepthTrack.data} hands it to worker threads without a copy. Default false. */
+  shared?: boolean;
+}
+
+/**
+ * A {@link DepthTrack} as plain data ({@link DepthTrack.data}): what a worker thread is sent to
+ * follow the track another thread made over the same table (`new DepthTrack(table, { from })`).
+ * Its arrays are shared, not copied, when the track was made with `shared`.
+ */
+export interface DepthTrackData {
+  every: number;
+  bytes: number;
+  flags: Uint8Array;
+  bid: Float64Array;
+  bidQty: Float64Array;
+  ask: Float64Array;
+  askQty: Float64Array;
+  rows: Int32Array[];
+  work: Float64Array[];
+  checkpoints: TrackCheckpoint[][];
 }
 
 const START: TrackCheckpoint = { ord: -1, book: null };
@@ -72,28 +92,43 @@ export class DepthTrack implements DepthRecord {
   private readonly view = new EventView();
   private readonly checkpoints: TrackCheckpoint[][];
 
-  constructor(table: EventTable, options: DepthTrackOptions = {}) {
+  /**
+   * Make the track of `table`'s depth events, or (with `data`) take one another thread made over
+   * the same table (its depth rows and symbols, checked by their counts; the other options are
+   * then those it was made with).
+   */
+  constructor(table: EventTable, options: DepthTrackOptions & { data?: DepthTrackData } = {}) {
+    this.table = table;
+    const c = (this.columns = table.depth);
+    this.ts = c.ts;
+    this.recvTs = c.recvTs;
+    const d = options.data;
+    if (d !== undefined) {
+      if (d.flags.length !== c.length || d.rows.length !== table.symbols.length) {
+        throw new RangeError(`DepthTrack: the track given is of ${d.flags.length} depth rows and ${d.rows.length} symbols, the table has ${c.length} and ${table.symbols.length}`);
+      }
+      ({ every: this.every, bytes: this.bytes, flags: this.flags, bid: this.bid, bidQty: this.bidQty, ask: this.ask, askQty: this.askQty, rows: this.rows, work: this.work, checkpoints: this.checkpoints } = d);
+      return;
+    }
     const every = options.every ?? 64;
     const maxBytes = options.maxBytes ?? 64 * 2 ** 20;
     if (!(Number.isInteger(every) && every >= 1)) throw new RangeError(`every ${every}: expected an integer ≥ 1`);
     if (!(maxBytes >= 0)) throw new RangeError(`maxBytes ${maxBytes}: expected a number ≥ 0`);
     this.every = every;
-    this.table = table;
-    const c = (this.columns = table.depth);
-    this.ts = c.ts;
-    this.recvTs = c.recvTs;
     const n = c.length;
-    this.flags = new Uint8Array(n);
-    this.bid = new Float64Array(n);
-    this.bidQty = new Float64Array(n);
-    this.ask = new Float64Array(n);
-    this.askQty = new Float64Array(n);
+    const shared = options.shared === true;
+    const f64 = (k: number) => (shared ? new Float64Array(new SharedArrayBuffer(8 * k)) : new Float64Array(k));
+    this.flags = shared ? new Uint8Array(new SharedArrayBuffer(n)) : new Uint8Array(n);
+    this.bid = f64(n);
+    this.bidQty = f64(n);
+    this.ask = f64(n);
+    this.askQty = f64(n);
     const symbols = table.symbols;
     const count = new Int32Array(symbols.length);
     const { kind, row, sym } = table;
     for (let i = 0; i < table.length; i++) if (kind[i] === DEPTH) count[sym[i]!]!++;
-    this.rows = symbols.map((_, s) => new Int32Array(count[s]!));
-    this.work = symbols.map((_, s) => new Float64Array(count[s]! + 1));
+    this.rows = symbols.map((_, s) => (shared ? new Int32Array(new SharedArrayBuffer(4 * count[s]!)) : new Int32Array(count[s]!)));
+    this.work = symbols.map((_, s) => f64(count[s]! + 1));
     const bo = c.bidPrices.offsets;
     const ao = c.askPrices.offsets;
     this.checkpoints = symbols.map(() => []);
@@ -124,6 +159,32 @@ export class DepthTrack implements DepthRecord {
       }
     }
     for (const v of venues) v.releaseBook();
+    if (shared) this.share();
+  }
+
+  /** The track as plain data, for another thread over the same table (see {@link DepthTrackData}). */
+  data(): DepthTrackData {
+    const { every, bytes, flags, bid, bidQty, ask, askQty, rows, work, checkpoints } = this;
+    return { every, bytes, flags, bid, bidQty, ask, askQty, rows, work, checkpoints };
+  }
+
+  /** Move the checkpoints' levels into one shared buffer (each checkpoint's arrays become views of it). */
+  private share(): void {
+    let total = 0;
+    for (const cs of this.checkpoints) for (const c of cs) total += 2 * (c.book!.bidPrices.length + c.book!.askPrices.length);
+    const all = new Float64Array(new SharedArrayBuffer(8 * total));
+    let at = 0;
+    const move = (a: Float64Array) => {
+      const v = all.subarray(at, (at += a.length));
+      v.set(a);
+      return v;
+    };
+    for (const cs of this.checkpoints) {
+      for (const c of cs) {
+        const b = c.book!;
+        c.book = { ...b, bidPrices: move(b.bidPrices), bidQtys: move(b.bidQtys), askPrices: move(b.askPrices), askQtys: move(b.askQtys) };
+      }
+    }
   }
 
   /** Keep every other checkpoint (those on the doubled spacing); false when none is left to drop. */
@@ -188,10 +249,11 @@ export class DepthTrack implements DepthRecord {
 const tracks = new WeakMap<DepthColumnSet, DepthTrack>();
 
 /**
- * The track of a table's depth events, made on first use and kept while the table's depth
- * columns live (one per thread: a sweep worker's runs share it).
+ * The track of a table's depth events, made on first use (or taken from another thread's, with
+ * `data`) and kept while the table's depth columns live: a sweep worker's runs share it, and a
+ * sweep's workers share one made with `shared`.
  */
-export function depthTrackFor(table: EventTable, options?: DepthTrackOptions): DepthTrack {
+export function depthTrackFor(table: EventTable, options?: DepthTrackOptions & { data?: DepthTrackData }): DepthTrack {
   let t = tracks.get(table.depth);
   if (t === undefined || t.table.length < table.length) {
     t = new DepthTrack(table, options);

@@ -284,12 +284,21 @@ export interface FeedTimes {
 
 const feedTimesCache = new WeakMap<Float64Array, FeedTimes>();
 
-/** The {@link FeedTimes} of a table, computed on first use and kept while its time column lives. */
-export function feedTimesFor(table: EventTable): FeedTimes {
+/**
+ * The {@link FeedTimes} of a table, computed on first use (into shared memory with `shared`, for
+ * worker threads over the same table; or taken from another thread's, `local`) and kept while
+ * its time column lives.
+ */
+export function feedTimesFor(table: EventTable, options: { shared?: boolean; local?: Float64Array } = {}): FeedTimes {
   let f = feedTimesCache.get(table.ts);
   if (f === undefined) {
-    const local = new Float64Array(table.length);
-    deliveryTimes(table, new RecordedFeedLatency(), local, -Infinity);
+    let local = options.local;
+    if (local !== undefined) {
+      if (local.length !== table.length) throw new RangeError(`feedTimesFor: ${local.length} feed times given for a table of ${table.length} events`);
+    } else {
+      local = options.shared ? new Float64Array(new SharedArrayBuffer(8 * table.length)) : new Float64Array(table.length);
+      deliveryTimes(table, new RecordedFeedLatency(), local, -Infinity);
+    }
     f = { ts: table.ts, local };
     feedTimesCache.set(table.ts, f);
   }

@@ -47,7 +47,7 @@ import { eventTableFromTables, type EventTable } from '../backtest/data-reader.j
 import type { FeatureTable } from '../backtest/features-stage.js';
 import type { Config } from '../config.js';
 import { expandSweep } from '../sweep/expand.js';
-import { sharedFeaturesOf, sweepSetup } from '../sweep/evaluate.js';
+import { sharedFeaturesOf, sweepSetup, type MarketData } from '../sweep/evaluate.js';
 import { buildScoreboard, mergeRecords } from '../sweep/scoreboard.js';
 import type { SweepSpec } from '../sweep/spec.js';
 import type { RunPlan, RunRecord, Scoreboard, SweepSetup } from '../sweep/types.js';
@@ -107,6 +107,8 @@ export interface SweepRunSummary {
   featureTables: number;
   /** Passes that ran the signal layer and recorded its signals, passes that replayed them (see {@link RunPlansResult}). */
   signalTapes: { recorded: number; replayed: number };
+  /** Runs that read the market one worker made for all (see {@link RunPlansResult}). */
+  marketRuns: number;
   /** Events in the table every run replays. */
   events: number;
   /** The scoreboard (null for a shard: its part is merged later). */
@@ -195,6 +197,7 @@ async function sweepOn(pool: SweepWorkers, plans: RunPlan[], selected: RunPlan[]
   let crashes = 0;
   let featureTables = 0;
   let signalTapes = { recorded: 0, replayed: 0 };
+  let marketRuns = 0;
   try {
     if (todo.length > 0) {
       workers = Math.min(pool.size, todo.length);
@@ -211,6 +214,7 @@ async function sweepOn(pool: SweepWorkers, plans: RunPlan[], selected: RunPlan[]
       crashes = r.crashes;
       featureTables = r.featureTables;
       signalTapes = r.signalTapes;
+      marketRuns = r.marketRuns;
     }
   } finally {
     writer.close();
@@ -238,6 +242,7 @@ async function sweepOn(pool: SweepWorkers, plans: RunPlan[], selected: RunPlan[]
     crashes,
     featureTables,
     signalTapes,
+    marketRuns,
     events: table.length,
     scoreboard,
     files,
@@ -313,6 +318,8 @@ export interface RunPlansResult {
   featureTables: number;
   /** Passes over the data that ran the signal layer and recorded its signals, and passes that replayed them (`SignalTapes`; runs on shared features only). */
   signalTapes: { recorded: number; replayed: number };
+  /** Runs that read the market one worker made for all (the venue's books from the table's depth track, the feed times; `marketData`). */
+  marketRuns: number;
 }
 
 /**
@@ -320,8 +327,9 @@ export interface RunPlansResult {
  * every plan gives exactly one record to `onRecord`. Runs of one signal configuration go to the
  * worker that ran it last while it has any ({@link SignalQueues}). With `featureCache`, each
  * features section's table is computed once and shared (the first by this thread while the
- * workers it starts load their code; by a worker otherwise), and each worker first makes the
- * table's depth track and feed times (a `prepare` job, `marketShared`).
+ * workers it starts load their code; by a worker otherwise), and so are the table's depth track
+ * and feed times (a `market` job, `marketData`: the first worker free makes them in shared
+ * memory while the others start their runs, which keep their own books until it is shared).
  */
 export async function runPlans(plans: readonly RunPlan[], table: EventTable, setup: SweepSetup, options: RunPlansOptions): Promise<RunPlansResult> {
   // runs grouped by features section, in the order the sections first appear, then by signal configuration
@@ -337,6 +345,7 @@ export async function runPlans(plans: readonly RunPlan[], table: EventTable, set
   const inline = new Set<string>(options.featureCache ? [] : groups.keys());
   let featureTables = 0;
   const tapes = { recorded: 0, replayed: 0 };
+  let marketRuns = 0;
   const own = !('started' in options);
   const pool = 'started' in options ? options.started : new SweepWorkers(options.workerUrl, options.workers);
 
@@ -361,23 +370,26 @@ export async function runPlans(plans: readonly RunPlan[], table: EventTable, set
       const r = m as RunReply;
       tapes.recorded += r.tapes.recorded;
       tapes.replayed += r.tapes.replayed;
+      if (r.market) marketRuns++;
       options.onRecord(r.record);
     },
     onCrash: (err) => options.onRecord(failed(plans[i]!, `${CRASHED}${err.message}`)),
   });
 
-  // with shared features, each worker first makes what its runs share besides them (a worker
-  // waiting for the features makes it meanwhile; made in its first run otherwise)
-  const prepared = new Set<number>();
-  const prepareJob: PoolJob = { message: { t: 'prepare' }, onResult: () => {}, onCrash: () => {} };
+  // with shared features, what their runs share besides them: made once, by the first worker
+  // free after the features jobs (if it fails, the runs keep their own books)
+  let marketJob: PoolJob | null = options.featureCache
+    ? { message: { t: 'market' }, onResult: (m) => pool.broadcast({ t: 'add-market', market: (m as { market: MarketData }).market }), onCrash: () => {} }
+    : null;
   // each worker's latest signal configuration: its next runs keep to it (their signals replay its tape)
   const held: string[] = [];
   const next = (w: number): PoolJob | 'wait' | null => {
     const key = featureJobs.shift();
     if (key !== undefined) return featureJob(key);
-    if (options.featureCache && !prepared.has(w) && groups.size > 0) {
-      prepared.add(w);
-      return prepareJob;
+    if (marketJob !== null && groups.size > 0) {
+      const j = marketJob;
+      marketJob = null;
+      return j;
     }
     while (ready.length > 0) {
       const k = ready[0]!;
@@ -403,7 +415,7 @@ export async function runPlans(plans: readonly RunPlan[], table: EventTable, set
   } finally {
     if (own) await pool.terminate();
   }
-  return { crashes: pool.crashes, featureTables, signalTapes: tapes };
+  return { crashes: pool.crashes, featureTables, signalTapes: tapes, marketRuns };
 }
 
 /**

@@ -53,7 +53,7 @@ import type { EventTable } from '../backtest/data/event-table.js';
 import { BacktestDriver, feedTimesFor, type BacktestRunConfig, type EquityCurve, type FeedTimes } from '../backtest/driver.js';
 import { FeatureStage, featureTableRange, type FeatureTable } from '../backtest/features-stage.js';
 import { MetricsAggregator } from '../backtest/metrics.js';
-import { depthTrackFor, type DepthTrack } from '../backtest/depth-track.js';
+import { depthTrackFor, type DepthTrack, type DepthTrackData } from '../backtest/depth-track.js';
 import { DefaultStrategy } from '../backtest/strategies/default.js';
 import { SignalTape } from '../backtest/strategies/signal-tape.js';
 import { UserInputError } from '../core/errors.js';
@@ -248,13 +248,37 @@ export function sharedFeaturesOf(plan: RunPlan, table: EventTable): { features: 
 }
 
 /**
- * What the runs on shared features of a thread share that the data alone decides, made on first
- * use and kept while the table lives: the venue's books (`DepthTrack`) and the delivery times of
- * the default feed latency (`FeedTimes`). A sweep worker waiting for the shared features makes
- * them then.
+ * What runs on shared features share besides them that the data alone decides: the venue's
+ * books (`DepthTrack`) and the delivery times of the default feed latency (`FeedTimes`).
  */
-export function marketShared(table: EventTable): { depthTrack: DepthTrack; feedTimes: FeedTimes } {
-  return { depthTrack: depthTrackFor(table), feedTimes: feedTimesFor(table) };
+export interface Market {
+  depthTrack: DepthTrack;
+  feedTimes: FeedTimes;
+}
+
+/** A {@link Market} as plain data in shared memory: one thread makes it ({@link marketData}), a sweep's workers take it ({@link adoptMarket}) without a copy. */
+export interface MarketData {
+  depthTrack: DepthTrackData;
+  local: Float64Array;
+}
+
+/**
+ * The {@link Market} of a table in this thread, made on first use (in shared memory with
+ * `shared`) and kept while the table lives.
+ */
+export function marketShared(table: EventTable, options: { shared?: boolean } = {}): Market {
+  return { depthTrack: depthTrackFor(table, options), feedTimes: feedTimesFor(table, options) };
+}
+
+/** The table's {@link Market} made in shared memory, as data for the other threads over the same table. */
+export function marketData(table: EventTable): MarketData {
+  const m = marketShared(table, { shared: true });
+  return { depthTrack: m.depthTrack.data(), local: m.feedTimes.local };
+}
+
+/** The {@link Market} another thread made over the same table ({@link marketData}), kept as this thread's (unless it has one). */
+export function adoptMarket(table: EventTable, data: MarketData): Market {
+  return { depthTrack: depthTrackFor(table, { data: data.depthTrack }), feedTimes: feedTimesFor(table, { local: data.local }) };
 }
 
 /**
@@ -262,9 +286,9 @@ export function marketShared(table: EventTable): { depthTrack: DepthTrack; feedT
  * module comment); `features` the stage-1 table of the whole data, or null to compute the
  * pass's own. Gives each segment's run and the events the pass went through. With shared
  * features and `tapes`, the signal layer's signals are replayed from an earlier pass when one
- * recorded them, else recorded.
+ * recorded them, else recorded, and the venue reads `market` (see {@link EvaluatePlanOptions}).
  */
-function runChain(plan: RunPlan, table: EventTable, features: FeatureTable | null, chain: readonly SegmentSpan[], stepMs: number, tapes: SignalTapes | null): { runs: SegmentRun[]; events: number } {
+function runChain(plan: RunPlan, table: EventTable, features: FeatureTable | null, chain: readonly SegmentSpan[], stepMs: number, tapes: SignalTapes | null, market: Market | null | undefined): { runs: SegmentRun[]; events: number } {
   const config = plan.config as BacktestRunConfig;
   const n = table.lowerBound(chain[chain.length - 1]!.end);
   const f = features ?? new FeatureStage(FeaturesSection.parse(config.features ?? {})).run(table.range(0, n));
@@ -275,7 +299,7 @@ function runChain(plan: RunPlan, table: EventTable, features: FeatureTable | nul
   const strategy = new DefaultStrategy(config, { tradeFrom: first.start, ...(tape ? { signalTape: tape } : {}) });
   // with the features shared, so are what the data alone decides of the rest: the venue's books
   // (the table's depth track) and when each event reaches the strategy
-  const shared = tape ? marketShared(table) : {};
+  const shared = tape ? (market === undefined ? marketShared(table) : (market ?? {})) : {};
   const driver = new BacktestDriver({ config, strategy, sampleMs: sampleMsFor(stepMs), hooks: aggs[0]!.hooks(first.start), ...shared });
   const runs: SegmentRun[] = [];
   let from = 0;
@@ -342,6 +366,12 @@ export interface EvaluatePlanOptions {
   onePass?: boolean;
   /** The thread's signal tapes ({@link SignalTapes}): with shared `features`, the signal layer runs once per signal configuration. Default none. */
   tapes?: SignalTapes;
+  /**
+   * With shared `features` and `tapes`: the {@link Market} the runs read, null for none (each
+   * run keeps its books and computes its feed times: the same records). Default: the table's in
+   * this thread ({@link marketShared}), made by the first run.
+   */
+  market?: Market | null;
 }
 
 /**
@@ -361,7 +391,7 @@ export function evaluatePlan(plan: RunPlan, table: EventTable, features: Feature
     const runs = new Map<string, SegmentRun>();
     const chains = options.onePass === false ? segmentChains(setup.segments).flat().map((w) => [w]) : segmentChains(setup.segments);
     for (const chain of chains) {
-      const c = runChain(plan, table, features, chain, stepMs, options.tapes ?? null);
+      const c = runChain(plan, table, features, chain, stepMs, options.tapes ?? null, options.market);
       for (const r of c.runs) runs.set(`${r.start}:${r.end}`, r);
       record.events += c.events;
     }

@@ -138,6 +138,25 @@ describe('DepthTrack', () => {
     expect(both(none, 7).b).toBe(r.a);
   }, 60_000);
 
+  it('a track made in shared memory is taken by another thread without a copy and followed the same', () => {
+    const made = new DepthTrack(table, { shared: true });
+    const data = made.data();
+    for (const a of [data.flags, data.bid, data.askQty, data.rows[0]!, data.work[1]!, data.checkpoints[0]![0]!.book!.bidPrices]) expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+    // what a worker receives (postMessage clones the same way): views of the same memory
+    const sent = structuredClone(data);
+    const r = sent.checkpoints[1]![2]!.book!.askQtys;
+    const before = r[0]!;
+    r[0] = -1;
+    expect(data.checkpoints[1]![2]!.book!.askQtys[0], 'the same memory').toBe(-1);
+    r[0] = before;
+    const taken = new DepthTrack(table, { data: sent });
+    expect(taken.checkpointCount).toBe(made.checkpointCount);
+    const s = both(taken, 5);
+    expect(s.b).toBe(s.a);
+    expect(s.b).toBe(both(depthTrackFor(table), 5).b);
+    expect(() => new DepthTrack(table, { data: { ...sent, rows: sent.rows.slice(1) } })).toThrow(/the track given is of \d+ depth rows and 1 symbols, the table has \d+ and 2/);
+  }, 60_000);
+
   it('a stream that does not start at the track\'s first event: the venue leaves the track and applies the rows itself', () => {
     const track = depthTrackFor(table);
     const from = Math.floor(table.length / 3);
@@ -202,6 +221,14 @@ describe('a backtest with the table\'s depth track and feed times', () => {
     const a = run(false);
     expect(JSON.parse(a)[1].fills.length, 'the run trades').toBeGreaterThan(10);
     expect(run(true)).toBe(a);
+  });
+
+  it('feed times given by another thread: taken as they are; of another length: an error', () => {
+    const f = feedTimesFor(table);
+    const copy = { length: table.length, ts: new Float64Array(table.ts) } as unknown as EventTable;
+    expect(feedTimesFor(copy, { local: f.local }).local).toBe(f.local);
+    const short = { length: 10, ts: new Float64Array(10) } as unknown as EventTable;
+    expect(() => feedTimesFor(short, { local: f.local })).toThrow(`feedTimesFor: ${table.length} feed times given for a table of 10 events`);
   });
 
   it('feed times for a stream that is not their table from its first event: an error, not wrong times', () => {

@@ -206,6 +206,9 @@ describe('runSweep on the bundled sample', () => {
     // six signal configurations, a pass each: nothing to replay
     expect(one.signalTapes).toEqual({ recorded: 6, replayed: 0 });
     expect(off.signalTapes, 'features in every run: no tapes').toEqual({ recorded: 0, replayed: 0 });
+    // one worker makes the market before its first run (of two, one makes it while the other runs: how many runs come before it is shared varies)
+    expect(one.marketRuns, 'every run reads the market the worker made').toBe(6);
+    expect(off.marketRuns).toBe(0);
     const bytes = (d: string, f: string) => readFileSync(join(d, f));
     for (const f of ['scoreboard.json', 'scoreboard.csv', 'scoreboard.parquet', 'scoreboard.html']) {
       expect(bytes(two.dir, f).equals(bytes(one.dir, f)), `${f}: 2 workers = 1 worker`).toBe(true);
