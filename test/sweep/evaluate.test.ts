@@ -329,6 +329,50 @@ describe('signal tapes: the signal layer once per signal configuration', () => {
     same(evaluatePlans(s.plans, table, s.setup) as never, evaluatePlans(s.plans, table, s.setup, { shareFeatures: false }) as never);
   });
 
+  it('runs replaying a tape under other volatility settings compute their own volatility: the records of runs that judge every row', () => {
+    const s = sweep({ parameters: { 'risk.vol_warmup': { values: [20, 60] }, 'risk.vol_lambda': { values: [0.99, 0.9] } }, validation: { scheme: 'split', train: 0.5 } });
+    const f = featureTableFor(s.plans[0]!, table);
+    const tapes = new SignalTapes();
+    const records = s.plans.map((p) => {
+      const a = evaluatePlan(p, table, f, s.setup, { tapes });
+      same(a, evaluatePlan(p, table, f, s.setup));
+      return JSON.stringify(a.segments.map((x) => x.metrics));
+    });
+    expect(tapes.recorded, 'one signal configuration: one tape').toBe(1);
+    expect(tapes.replayed).toBe(3);
+    expect(new Set(records).size, 'the volatility settings change what is traded').toBe(4);
+  });
+
+  it('a replaying strategy reads the tape\'s volatility and modes: the same orders, each with the mode of its time, as judging every row', () => {
+    const config = { ...defaultConfig(), ...BASE, signal: { ...defaultConfig().signal, ...BASE.signal, buy_threshold: 0.5, sell_threshold: 0.5 }, strategy: { ...defaultConfig().strategy, stop_loss_bps: 2, time_stop_sec: 3 },
+      // modes that change every few seconds on the sample
+      strategy_mode: { ...defaultConfig().strategy_mode, window_sec: 5, min_dwell_sec: 5, active_enter_trade_rate: 30, active_exit_trade_rate: 20 } } as Config;
+    const f = new FeatureStage(FeaturesSection.parse(config.features)).run(table);
+    const run = (tape?: SignalTape) => {
+      const strategy = new DefaultStrategy(config, tape ? { signalTape: tape } : {});
+      // the mode an exit would be labelled with, after every quote (private: read through a cast)
+      const inside = strategy as unknown as { modeNow(st: unknown): string; state(symbol: string): unknown };
+      const seen: string[] = [];
+      const onQuote = strategy.onQuote.bind(strategy);
+      strategy.onQuote = (q, ctx) => {
+        onQuote(q, ctx);
+        seen.push(inside.modeNow(inside.state(q.symbol)));
+      };
+      const r = runBacktestSync({ stream: table, features: f, config, strategy });
+      strategy.closeTape();
+      const modes = r.orders.map((o) => strategy.modeOf(o.id));
+      return { text: JSON.stringify([r.orders.map((o) => [o.id, o.tag, o.qty]), modes, seen]), modes, exits: r.orders.filter((o) => o.tag?.startsWith('exit:')).length };
+    };
+    const tape = new SignalTape();
+    const judged = run();
+    expect(run(tape).text, 'recording').toBe(judged.text);
+    expect(run(tape).text, 'replaying').toBe(judged.text);
+    expect(judged.exits, 'exits, labelled with the mode at their time').toBeGreaterThan(10);
+    expect(new Set(judged.modes).size, 'orders in more than one mode').toBeGreaterThan(1);
+    expect([...tape.modeChanges.values()].reduce((k, c) => k + c.at.length, 0), 'mode changes on the tape').toBeGreaterThan(2);
+    expect(tape.vols.length).toBe(tape.signals.length);
+  });
+
   it('a tape replayed over other feature rows throws when closed instead of passing for their signals', () => {
     const config = { ...defaultConfig(), ...BASE } as Config;
     const f = new FeatureStage(FeaturesSection.parse(config.features)).run(table);

@@ -64,8 +64,9 @@ export interface DefaultStrategyOptions {
   /**
    * Signals of the signal layer recorded by an earlier pass over the same feature rows under the
    * same `features`, `signal` and `strategy_mode` sections ({@link SignalTape}): a complete tape
-   * is replayed at its rows instead of running the signal layer; an empty one is recorded by
-   * this pass. Ignored with `inline` features.
+   * is replayed at its rows instead of running the signal layer, and its strategy modes (and
+   * volatilities, when they are of this strategy's `risk` settings) read instead of computed;
+   * an empty one is recorded by this pass. Ignored with `inline` features.
    */
   signalTape?: SignalTape;
 }
@@ -85,11 +86,17 @@ class SymbolState {
   /** The latest quote's mid and time: the volatility is fed only when the mid moves (see `onQuote`). */
   mid = NaN;
   quoteTs = NaN;
+  /** With a signal tape: the symbol's quotes and trades seen, its mode after the latest (recorded or replayed), its changes on the tape and the next of them to replay. */
+  seen = 0;
+  mode: string;
+  changes: { at: number[]; mode: string[] } | null = null;
+  nextChange = 0;
   readonly risk: RiskConfig;
   readonly tick: number;
 
   constructor(modes: StrategyModeConfig, risk: RiskConfig, spec: InstrumentSpec | undefined) {
     this.modes = new StrategyModeManager(modes);
+    this.mode = this.modes.mode;
     this.vol = new EwmaVolatility({ lambda: risk.vol_lambda, stepSec: risk.vol_step_sec, warmup: risk.vol_warmup });
     this.risk = riskForInstrument(risk, spec);
     this.tick = spec ? spec.tick_size : NaN;
@@ -124,6 +131,8 @@ export class DefaultStrategy implements BacktestStrategy {
   /** The tape this pass records (`replay` false) or replays (true); null: neither. */
   private readonly tape: SignalTape | null;
   private readonly replay: boolean;
+  /** Replaying a tape whose volatilities are of this strategy's settings: the volatility is not fed, the tape's is read. */
+  private readonly tapedVol: boolean;
   /** Feature rows fed so far; the tape's key of a signal emitted now (see {@link SignalTape.rows}): the rows fed, counting the current one, or at an `onEnd` minus the rows fed, minus 1. */
   private rowsFed = 0;
   private rowKey = 0;
@@ -140,6 +149,9 @@ export class DefaultStrategy implements BacktestStrategy {
     this.tradeFrom = options.tradeFrom ?? -Infinity;
     this.tape = this.wantsFeatures ? (options.signalTape ?? null) : null;
     this.replay = this.tape !== null && this.tape.complete;
+    const volKey = `${this.risk.vol_lambda}/${this.risk.vol_step_sec}/${this.risk.vol_warmup}`;
+    if (this.tape !== null && !this.replay) this.tape.volKey = volKey;
+    this.tapedVol = this.replay && this.tape!.volKey === volKey;
     const modes: ModeSource = { create: (symbol) => this.proxy(symbol), config: this.modeConfig };
     this.algo = new CoreAlgorithm(
       {
@@ -166,7 +178,15 @@ export class DefaultStrategy implements BacktestStrategy {
   private state(symbol: string): SymbolState {
     if (symbol === this.lastName && this.last !== null) return this.last;
     let st = this.states.get(symbol);
-    if (!st) this.states.set(symbol, (st = new SymbolState(this.modeConfig, this.risk, this.symbols[symbol])));
+    if (!st) {
+      this.states.set(symbol, (st = new SymbolState(this.modeConfig, this.risk, this.symbols[symbol])));
+      const tape = this.tape;
+      if (tape !== null) {
+        let c = tape.modeChanges.get(symbol);
+        if (c === undefined && !this.replay) tape.modeChanges.set(symbol, (c = { at: [], mode: [] }));
+        st.changes = c ?? null;
+      }
+    }
     this.lastName = symbol;
     this.last = st;
     return st;
@@ -187,12 +207,12 @@ export class DefaultStrategy implements BacktestStrategy {
     const st = this.state(q.symbol);
     this.lastTs = q.ts;
     st.quoteTs = q.ts;
-    st.modes.update(q);
+    this.modeEvent(st, q);
     const mid = 0.5 * (q.bidPrice + q.askPrice);
     const moved = mid !== st.mid;
     if (moved) {
       st.mid = mid;
-      st.vol.observeQuote(q);
+      if (!this.tapedVol) st.vol.observeQuote(q);
     }
     if (!this.wantsFeatures) this.algo.quote(q.symbol, q.ts, q.recvTs, q.bidPrice, q.bidQty, q.askPrice, q.askQty, q.updateId);
     if (st.qty !== 0) {
@@ -209,7 +229,7 @@ export class DefaultStrategy implements BacktestStrategy {
   onTrade(t: TradeEvent, ctx: TradingContext): void {
     const st = this.state(t.symbol);
     this.lastTs = t.ts;
-    st.modes.update(t);
+    this.modeEvent(st, t);
     if (!this.wantsFeatures) this.algo.trade(t.symbol, t.ts, t.recvTs, t.price, t.qty, t.side === 'buy' ? 1 : -1, t.printKind);
     if (st.qty !== 0) this.exits(st, t, ctx);
   }
@@ -267,14 +287,16 @@ export class DefaultStrategy implements BacktestStrategy {
     else if (tape.total !== this.rowsFed) throw new Error(`signal tape: recorded over ${tape.total} feature rows, replayed over ${this.rowsFed}`);
   }
 
-  /** A signal of the signal layer: recorded on the tape, if any, and acted on. */
+  /** A signal of the signal layer: recorded on the tape, if any, with its symbol's volatility, and acted on. */
   private heard(s: Signal): void {
     const tape = this.tape;
     if (tape !== null) {
+      const st = this.state(s.symbol);
       tape.rows.push(this.rowKey);
       tape.signals.push(s);
+      tape.vols.push(st.vol.valueAt(st.quoteTs));
     }
-    this.onSignal(s);
+    this.onSignal(s, -1);
   }
 
   /** The tape's signals emitted at row key `k` (see {@link SignalTape.rows}), acted on as if heard now. */
@@ -282,8 +304,41 @@ export class DefaultStrategy implements BacktestStrategy {
     const tape = this.tape!;
     const rows = tape.rows;
     let p = this.played;
-    while (p < rows.length && rows[p]! === k) this.onSignal(tape.signals[p++]!);
+    while (p < rows.length && rows[p]! === k) {
+      this.onSignal(tape.signals[p]!, p);
+      p++;
+    }
     this.played = p;
+  }
+
+  /**
+   * A quote or trade of the symbol for its strategy modes: fed to its manager (the changes
+   * recorded on a tape being recorded), or, replaying a tape, counted (the tape's changes say
+   * the mode: {@link modeNow}).
+   */
+  private modeEvent(st: SymbolState, e: QuoteEvent | TradeEvent): void {
+    if (this.replay) {
+      st.seen++;
+      return;
+    }
+    st.modes.update(e);
+    const c = st.changes;
+    if (c === null) return;
+    st.seen++;
+    const m = st.modes.mode;
+    if (m !== st.mode) {
+      st.mode = m;
+      c.at.push(st.seen);
+      c.mode.push(m);
+    }
+  }
+
+  /** The symbol's strategy mode now. */
+  private modeNow(st: SymbolState): string {
+    if (!this.replay) return st.modes.mode;
+    const c = st.changes;
+    if (c !== null) while (st.nextChange < c.at.length && c.at[st.nextChange]! <= st.seen) st.mode = c.mode[st.nextChange++]!;
+    return st.mode;
   }
 
   /**
@@ -340,7 +395,7 @@ export class DefaultStrategy implements BacktestStrategy {
 
   private exit(symbol: string, st: SymbolState, why: string, ctx: TradingContext): void {
     const q = ctx.position(symbol).qty;
-    this.send(ctx, { symbol, side: q > 0 ? 'sell' : 'buy', type: 'market', qty: lots(Math.abs(q), st.risk.lot_step), reduceOnly: true, tag: `exit:${why}` }, st, st.modes.mode);
+    this.send(ctx, { symbol, side: q > 0 ? 'sell' : 'buy', type: 'market', qty: lots(Math.abs(q), st.risk.lot_step), reduceOnly: true, tag: `exit:${why}` }, st, this.modeNow(st));
   }
 
   private send(ctx: TradingContext, req: OrderRequest, st: SymbolState, mode: string): Order {
@@ -350,8 +405,8 @@ export class DefaultStrategy implements BacktestStrategy {
     return o;
   }
 
-  /** A signal from the signal layer (synchronously, inside an event's delivery). */
-  private onSignal(s: Signal): void {
+  /** A signal from the signal layer (synchronously, inside an event's delivery), or the `p`-th of the tape replayed (−1: heard). */
+  private onSignal(s: Signal, p: number): void {
     const ctx = this.ctx!;
     const c = this.config;
     const rec: SignalRecord = {
@@ -390,7 +445,7 @@ export class DefaultStrategy implements BacktestStrategy {
     const d = checkRisk(
       s,
       { qty: pos.qty, avg_price: pos.avgPrice, unrealized_pnl: pos.qty === 0 ? 0 : pos.qty * (mid - pos.avgPrice), equity },
-      { ts, mid, spread_bps: ((book.askPrice - book.bidPrice) / mid) * 1e4, vol: st.vol.valueAt(st.quoteTs), mode: s.strategy_mode as StrategyMode },
+      { ts, mid, spread_bps: ((book.askPrice - book.bidPrice) / mid) * 1e4, vol: this.tapedVol ? this.tape!.vols[p]! : st.vol.valueAt(st.quoteTs), mode: s.strategy_mode as StrategyMode },
       riskStateFromWall(this.wall.state),
       st.risk,
     );

@@ -11,6 +11,13 @@
  * features, in `bench/sweep`).
  * Their records are byte for byte those of runs that judge every row (`test/sweep`).
  *
+ * The strategy modes and the volatility a risk check reads depend on the data alone too: the
+ * tape keeps each symbol's mode changes and the volatility each signal was judged with, so a
+ * replaying pass feeds neither (a tenth of its time). The modes are part of the tape's key
+ * (`strategy_mode`); the volatility's settings are in the `risk` section, which is not, so the
+ * tape says which settings its volatilities are of ({@link volKey}) and a pass under others
+ * computes its own.
+ *
  * A tape is recorded by one pass and complete when that pass has ended ({@link total} set by
  * `DefaultStrategy.closeTape`); a replay over another number of rows throws there rather than
  * pass for the signals of those rows.
@@ -25,6 +32,16 @@ export class SignalTape {
   readonly signals: Signal[] = [];
   /** Feature rows the recording pass went through; -1 until it has ended. */
   total = -1;
+  /**
+   * Per symbol, the changes of its strategy mode over the pass: after the symbol's `at[k]`-th
+   * quote or trade (counted from 1), its mode became `mode[k]`. Before the first, the
+   * configuration's initial mode.
+   */
+  readonly modeChanges = new Map<string, { at: number[]; mode: string[] }>();
+  /** For each signal, the volatility of its symbol when it was heard (`EwmaVolatility.valueAt` at the symbol's latest quote). */
+  readonly vols: (number | null)[] = [];
+  /** The volatility settings the {@link vols} were computed with. */
+  volKey = '';
 
   /** Whether a pass recorded this tape to its end (a strategy given it replays it). */
   get complete(): boolean {
