@@ -454,6 +454,12 @@ export class BacktestDriver {
   private readonly chunks: Live[] = [];
   /** What {@link process} runs up to (a field, so no call on the per-event path takes a number). */
   private horizon = -Infinity;
+  /**
+   * No earlier than the first thing {@link process} would do (the next event's delivery, a
+   * notice, an order's arrival, a clock point): `feed` calls it only once an exchange time
+   * reaches this. Lowered by whatever adds to those (an event fed, a notice, an arrival, the start).
+   */
+  private due = -Infinity;
   private readonly notes: Note[] = [];
   private noteSeq = 0;
   /** Venue times orders arrive at, ascending. */
@@ -524,6 +530,7 @@ export class BacktestDriver {
     const live: Live = { t, f, local: shared ?? this.localTimes(t), pooled: shared === null, fed: 0, next: 0, fr: 0 };
     this.chunks.push(live);
     const { kind, row, sym, ts } = t;
+    const local = live.local;
     const view = this.view;
     const sim = this.sim;
     const tracked = this.depthColumns;
@@ -534,7 +541,7 @@ export class BacktestDriver {
         // clock points up to x are sampled before x reaches the venue
         this.lastTs = x;
         this.horizon = x;
-        this.process();
+        if (this.due <= x) this.process();
       }
       const r = row[i]!;
       const symbol = t.symbols[sym[i]!]!;
@@ -553,6 +560,8 @@ export class BacktestDriver {
           sim.onMark(view.mark(t, r, symbol));
       }
       live.fed = i + 1;
+      // deliverable now (local times never go back: no earlier than any event still to deliver)
+      if (local[i]! < this.due) this.due = local[i]!;
       this.events++;
     }
   }
@@ -640,6 +649,7 @@ export class BacktestDriver {
     this.strategy.onStart?.(this.ctx);
     this.sample(ts, 0);
     this.nextSample = (Math.floor(ts / this.sampleMs) + 1) * this.sampleMs;
+    this.due = -Infinity;
   }
 
   /**
@@ -668,6 +678,7 @@ export class BacktestDriver {
 
   private note(local: number, order: Order | null, fill: Fill | null): void {
     const n: Note = { local, seq: this.noteSeq++, order, fill };
+    if (local < this.due) this.due = local;
     const ns = this.notes;
     let i = ns.length;
     while (i > 0 && ns[i - 1]!.local > local) i--;
@@ -677,6 +688,7 @@ export class BacktestDriver {
   private arrival(o: Order): void {
     const t = o.venueTs;
     if (o.status === 'REJECTED' || !(t === t)) return;
+    if (t < this.due) this.due = t;
     const a = this.arrivals;
     let i = a.length;
     while (i > 0 && a[i - 1]! > t) i--;
@@ -697,7 +709,10 @@ export class BacktestDriver {
       let m = d < n ? d : n;
       if (a < m) m = a;
       if (s < m) m = s;
-      if (!(m <= until) || m === Infinity) return;
+      if (!(m <= until) || m === Infinity) {
+        this.due = m < this.nextSample ? m : this.nextSample;
+        return;
+      }
       sim.advanceTo(m);
       if (a === m) {
         this.arrivals.shift();
