@@ -47,7 +47,7 @@ import { eventTableFromTables, type EventTable } from '../backtest/data-reader.j
 import type { FeatureTable } from '../backtest/features-stage.js';
 import type { Config } from '../config.js';
 import { expandSweep } from '../sweep/expand.js';
-import { sharedFeaturesOf, sweepSetup, type MarketData } from '../sweep/evaluate.js';
+import { marketData, sharedFeaturesOf, sweepSetup, type MarketData } from '../sweep/evaluate.js';
 import { buildScoreboard, mergeRecords } from '../sweep/scoreboard.js';
 import type { SweepSpec } from '../sweep/spec.js';
 import type { RunPlan, RunRecord, Scoreboard, SweepSetup } from '../sweep/types.js';
@@ -328,8 +328,9 @@ export interface RunPlansResult {
  * worker that ran it last while it has any ({@link SignalQueues}). With `featureCache`, each
  * features section's table is computed once and shared (the first by this thread while the
  * workers it starts load their code; by a worker otherwise), and so are the table's depth track
- * and feed times (a `market` job, `marketData`: the first worker free makes them in shared
- * memory while the others start their runs, which keep their own books until it is shared).
+ * and feed times (`marketData`, in shared memory: made by this thread after those features, or
+ * by the first worker free in a `market` job while the others start their runs, which keep
+ * their own books until it is shared).
  */
 export async function runPlans(plans: readonly RunPlan[], table: EventTable, setup: SweepSetup, options: RunPlansOptions): Promise<RunPlansResult> {
   // runs grouped by features section, in the order the sections first appear, then by signal configuration
@@ -403,11 +404,18 @@ export async function runPlans(plans: readonly RunPlan[], table: EventTable, set
   };
 
   // a pool started here loads its code while this thread computes the first features section's
-  // table (the data is in memory: a notebook, the bench); a pool started earlier (the command
-  // line, which read the data meanwhile) has a worker compute it, as every later section
+  // table and the market (the data is in memory: a notebook, the bench); a pool started earlier
+  // (the command line, which read the data meanwhile) has workers compute them, as every later
+  // section
   if (own && featureJobs.length > 0) {
     const key = featureJobs.shift()!;
     shareFeatures(key, sharedFeaturesOf(plans[groups.get(key)!.first]!, table).features);
+    try {
+      pool.broadcast({ t: 'add-market', market: marketData(table) });
+    } catch {
+      // the runs keep their own books, and meet (and record) what failed here
+    }
+    marketJob = null;
   }
 
   try {

@@ -332,6 +332,7 @@ describe('runSweep on the bundled sample', () => {
     const records: RunRecord[] = [];
     const r = await runPlans(plans, table, setup, { workers: 2, workerUrl: sweepWorkerUrl(), featureCache: true, onRecord: (x) => records.push(x) });
     expect(r.featureTables, 'the two sections that can be built, shared').toBe(2);
+    expect(r.marketRuns, 'the market made here, read by every run on shared features').toBe(4);
     records.sort((a, b) => a.index - b.index);
     expect(records.filter((x) => x.error !== null).length).toBe(2);
     expect(JSON.stringify(records)).toBe(JSON.stringify(evaluatePlans(plans, table, setup, { shareFeatures: false })));
