@@ -39,7 +39,7 @@ export interface DepthTrackOptions {
 
 /**
  * A {@link DepthTrack} as plain data ({@link DepthTrack.data}): what a worker thread is sent to
- * follow the track another thread made over the same table (`new DepthTrack(table, { from })`).
+ * follow the track another thread made over the same table (`new DepthTrack(table, { data })`).
  * Its arrays are shared, not copied, when the track was made with `shared`.
  */
 export interface DepthTrackData {

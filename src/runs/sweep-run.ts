@@ -107,7 +107,7 @@ export interface SweepRunSummary {
   featureTables: number;
   /** Passes that ran the signal layer and recorded its signals, passes that replayed them (see {@link RunPlansResult}). */
   signalTapes: { recorded: number; replayed: number };
-  /** Runs that read the market one worker made for all (see {@link RunPlansResult}). */
+  /** Runs that read the market made once for all the workers (see {@link RunPlansResult}). */
   marketRuns: number;
   /** Events in the table every run replays. */
   events: number;
@@ -318,7 +318,7 @@ export interface RunPlansResult {
   featureTables: number;
   /** Passes over the data that ran the signal layer and recorded its signals, and passes that replayed them (`SignalTapes`; runs on shared features only). */
   signalTapes: { recorded: number; replayed: number };
-  /** Runs that read the market one worker made for all (the venue's books from the table's depth track, the feed times; `marketData`). */
+  /** Runs that read the market made once for all the workers (the venue's books from the table's depth track, the feed times; `marketData`). */
   marketRuns: number;
 }
 
