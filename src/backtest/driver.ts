@@ -212,10 +212,8 @@ interface Note {
 interface Live {
   t: EventTable;
   f: FeatureTable | null;
-  /** Local time each event reaches the strategy, ms. */
+  /** Local time each event reaches the strategy, ms: from the pool (given back when the chunk is done), or a view of the shared {@link FeedTimes}. */
   local: Float64Array;
-  /** Whether `local` is the run's own (from the pool, given back when the chunk is done) or a view of shared {@link FeedTimes}. */
-  pooled: boolean;
   /** Events given to the simulator so far. */
   fed: number;
   /** Next event to deliver. */
@@ -526,8 +524,7 @@ export class BacktestDriver {
     // to the interpreter at the end of every chunk, to climb the tiers again on the next one)
     if (t.length === 0) return;
     const f = !this.wantsRows ? null : (features ?? this.stage!.run(t));
-    const shared = this.sharedTimes(t);
-    const live: Live = { t, f, local: shared ?? this.localTimes(t), pooled: shared === null, fed: 0, next: 0, fr: 0 };
+    const live: Live = { t, f, local: this.sharedTimes(t) ?? this.localTimes(t), fed: 0, next: 0, fr: 0 };
     this.chunks.push(live);
     const { kind, row, sym, ts } = t;
     const local = live.local;
@@ -776,7 +773,7 @@ export class BacktestDriver {
     // a chunk whose last event is delivered is done
     if (live.next === t.length) {
       this.chunks.shift();
-      if (live.pooled) localTimesPool.give(live.local);
+      if (this.feedTimes === null) localTimesPool.give(live.local);
       live.local = EMPTY_TIMES;
     }
   }
