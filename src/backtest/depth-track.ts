@@ -42,18 +42,7 @@ export interface DepthTrackOptions {
  * follow the track another thread made over the same table (`new DepthTrack(table, { data })`).
  * Its arrays are shared, not copied, when the track was made with `shared`.
  */
-export interface DepthTrackData {
-  every: number;
-  bytes: number;
-  flags: Uint8Array;
-  bid: Float64Array;
-  bidQty: Float64Array;
-  ask: Float64Array;
-  askQty: Float64Array;
-  rows: Int32Array[];
-  work: Float64Array[];
-  checkpoints: TrackCheckpoint[][];
-}
+export type DepthTrackData = Pick<DepthTrack, 'every' | 'bytes' | 'flags' | 'bid' | 'bidQty' | 'ask' | 'askQty' | 'rows' | 'work'> & { checkpoints: TrackCheckpoint[][] };
 
 const START: TrackCheckpoint = { ord: -1, book: null };
 /** Cost of a depth event besides its levels, in level writes (the sync checks, the view). */
