@@ -93,8 +93,7 @@ class DiffRing {
   /** Replay into `book` in order and empty the ring. */
   drain(book: LocalOrderBook): void {
     for (let i = 0; i < this.size; i++) book.applyDiff(this.slots[(this.start + i) % this.slots.length]!);
-    this.start = 0;
-    this.size = 0;
+    this.clear();
   }
 }
 
