@@ -237,9 +237,12 @@ export class TradeSimulator {
     if (v === null) return;
     if (ts > this.clock) this.clock = ts;
     if (this.observe) this.models.latency.observe!(ts, track.recvTs[r]!);
-    let changed = v.trackDepth(r, ts);
-    if (changed < 0) changed = v.applyDepth(track.event(r, symbol)) ? 1 : 0;
-    if (changed === 1 && v.resting.length !== 0) this.onTouch(v, track.event(r, symbol));
+    const changed = v.trackDepth(r, ts);
+    if (changed < 0) {
+      // not the venue's next row: it left the track and takes the row as an event
+      const d = track.event(r, symbol);
+      if (v.applyDepth(d) && v.resting.length !== 0) this.onTouch(v, d);
+    } else if (changed === 1 && v.resting.length !== 0) this.onTouch(v, track.event(r, symbol));
   }
 
   /** Mark price and funding (perpetuals): the mark values positions; `fundingRate` and `nextFundingTime` schedule the next settlement. */
