@@ -19,7 +19,10 @@
 // The sweep: 5 buy thresholds × 5 sell thresholds × 4 stop-losses × 2 take-profits = 200 runs,
 // one features section, a 70/30 train/test split on 10 s returns (a run goes through the data
 // once: the train segment, then the test segment on the same market, restarted). Each worker
-// mode runs --repeat times (3), rounds interleaved; the ratios take each mode's best.
+// mode runs --repeat times (3), rounds interleaved; the ratios take each mode's best. Around each
+// pair of rounds (1 worker, then 2) the same fixed piece of pure computation is timed on one
+// thread and on two (bench/lib/cores.mjs): what the two cores gave at the time, the ceiling of
+// any 2-worker ratio then (on a virtual machine the second core is at times another tenant's).
 //
 // Timed: runPlans (the pool of runSweep) from the table already in shared memory to the last
 // record; not timed: reading the files, expanding the plans, writing the scoreboard. The records
@@ -32,6 +35,7 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { coreProbe } from './lib/cores.mjs';
 import { scaleCapture } from './lib/scale.mjs';
 import { OUTSIDE, REQUIRE_SHIM } from '../scripts/bundle.mjs';
 
@@ -119,7 +123,16 @@ const modes = [];
 for (let rep = 0; rep < Number(args.repeat); rep++) for (const cache of [true, false]) for (const w of workerCounts) modes.push({ cache, workers: w });
 const results = [];
 let reference = null;
+// what the two cores give at the time of each pair of rounds (1 worker, then 2): a fixed piece of
+// pure computation on one thread and on two, before the pair and after it (bench/lib/cores.mjs)
+const probe = workerCounts.length > 1 ? await coreProbe() : null;
+const pairs = [];
+let pair = null;
 for (const m of modes) {
+  if (probe && m.workers === workerCounts[0]) {
+    pair = { cache: m.cache, before: await probe.measure() };
+    pairs.push(pair);
+  }
   globalThis.gc?.();
   const records = new Array(plans.length);
   const arrived = [];
@@ -150,7 +163,14 @@ for (const m of modes) {
   const cpuPerRun = (cpu.user + cpu.system) / 1e3 / plans.length;
   results.push({ ...m, sec, cores, cpuPerRun, runsPerSec: plans.length / sec, warmRunsPerSec: warm, eventRunsPerSec: events / sec, featureTables: r.featureTables, failed, same });
   console.log(`  cache ${m.cache ? 'on ' : 'off'}  ${m.workers} worker${m.workers === 1 ? ' ' : 's'}  ${sec.toFixed(1).padStart(6)} s  ${(plans.length / sec).toFixed(2).padStart(7)} runs/s (${warm.toFixed(2)} once warm)  ${(events / sec / 1e6).toFixed(2).padStart(6)} M event-runs/s  ${cpuPerRun.toFixed(0).padStart(4)} CPU ms/run  ${cores.toFixed(2)} cores busy  load ${os.loadavg()[0].toFixed(1)}  feature tables ${r.featureTables}  signals computed ${r.signalTapes.recorded} / replayed ${r.signalTapes.replayed}  failed ${failed}  records ${same ? 'equal to the first mode' : 'DIFFER'}`);
+  if (pair) pair[m.workers] = results[results.length - 1];
+  if (pair && m.workers === workerCounts[workerCounts.length - 1]) {
+    pair.after = await probe.measure();
+    pair.cores = (pair.before.ratio + pair.after.ratio) / 2;
+    console.log(`             the cores meanwhile: two threads of pure computation ${pair.before.ratio.toFixed(2)}× one before these rounds, ${pair.after.ratio.toFixed(2)}× after (2.00 = two free cores)`);
+  }
 }
+await probe?.close();
 
 // the same sweep with no worker thread at all (evaluatePlans in this thread): what a worker costs
 {
@@ -175,6 +195,19 @@ for (const cache of [true, false]) {
   const a = find(cache, w1);
   const b = find(cache, w2);
   if (a && b && a !== b) console.log(`  ${w2} workers vs ${w1}, cache ${cache ? 'on ' : 'off'}: ${(b.runsPerSec / a.runsPerSec).toFixed(2)}× (CPU per run ${(b.cpuPerRun / a.cpuPerRun).toFixed(2)}× ${w1} worker's: 1.00 would give ${w2 / w1}× on free cores; once warm ${(b.warmRunsPerSec / a.warmRunsPerSec).toFixed(2)}×)   (aim ≥ 1.7× for 2 vs 1, on the whole sweep)`);
+}
+// each pair of rounds next to each other, beside what the cores gave at the time: on a machine
+// whose second core comes and goes, the best of each mode may come from different weather
+if (pairs.length > 0) {
+  const [w1p, w2p] = [workerCounts[0], workerCounts[workerCounts.length - 1]];
+  for (const cache of [true, false]) {
+    const ps = pairs.filter((p) => p.cache === cache && p[w1p] && p[w2p]);
+    if (ps.length === 0) continue;
+    const text = ps.map((p) => `${(p[w2p].runsPerSec / p[w1p].runsPerSec).toFixed(2)}× (cores ${p.cores.toFixed(2)}×)`).join(', ');
+    const free = ps.filter((p) => p.before.ratio >= 1.9 && p.after.ratio >= 1.9);
+    const onFree = free.length > 0 ? `; where both probes gave ≥ 1.90×: ${free.map((p) => (p[w2p].runsPerSec / p[w1p].runsPerSec).toFixed(2) + '×').join(', ')}` : '; no pair had both probes ≥ 1.90×';
+    console.log(`  ${w2p} workers vs ${w1p}, cache ${cache ? 'on ' : 'off'}, round by round: ${text}${onFree}`);
+  }
 }
 if (find(true, 1)) console.log(`  1 worker vs this thread, cache on: ${(find(true, 1).runsPerSec / find(true, 0).runsPerSec).toFixed(2)}× (CPU per run ${(find(true, 0).cpuPerRun / find(true, 1).cpuPerRun).toFixed(2)}×)   (the cost of running in a worker)`);
 for (const w of workerCounts) {
