@@ -189,12 +189,12 @@ await probe?.close();
 
 /** The best measurement of a mode (most runs per second). */
 const find = (cache, workers) => results.filter((x) => x.cache === cache && x.workers === workers).reduce((a, b) => (a === null || b.runsPerSec > a.runsPerSec ? b : a), null);
-console.log(`\n(cores busy = CPU time of this process and its workers / wall time: below the workers' count, other processes had the cores)\nratios (runs/s, the best of ${args.repeat} of each mode)`);
+console.log(`\n(cores busy = CPU time of this process and its workers / wall time: below the workers' count, other processes had the cores; above it, this process's other threads — the main thread, the compiler's and the garbage collector's helpers — worked beside the workers: with 1 worker on a free second core, with 2 in the workers' stead)\nratios (runs/s, the best of ${args.repeat} of each mode)`);
 const [w1, w2] = [workerCounts[0], workerCounts[workerCounts.length - 1]];
 for (const cache of [true, false]) {
   const a = find(cache, w1);
   const b = find(cache, w2);
-  if (a && b && a !== b) console.log(`  ${w2} workers vs ${w1}, cache ${cache ? 'on ' : 'off'}: ${(b.runsPerSec / a.runsPerSec).toFixed(2)}× (CPU per run ${(b.cpuPerRun / a.cpuPerRun).toFixed(2)}× ${w1} worker's: 1.00 would give ${w2 / w1}× on free cores; once warm ${(b.warmRunsPerSec / a.warmRunsPerSec).toFixed(2)}×)   (aim ≥ 1.7× for 2 vs 1, on the whole sweep)`);
+  if (a && b && a !== b) console.log(`  ${w2} workers vs ${w1}, cache ${cache ? 'on ' : 'off'}: ${(b.runsPerSec / a.runsPerSec).toFixed(2)}× (CPU per run ${(b.cpuPerRun / a.cpuPerRun).toFixed(2)}× ${w1} worker's; at equal CPU per run the ratio would be the cores kept busy, ${b.cores.toFixed(2)} / ${a.cores.toFixed(2)} = ${(b.cores / a.cores).toFixed(2)}×; once warm ${(b.warmRunsPerSec / a.warmRunsPerSec).toFixed(2)}×)   (aim ≥ 1.7× for 2 vs 1, on the whole sweep)`);
 }
 // each pair of rounds next to each other, beside what the cores gave at the time: on a machine
 // whose second core comes and goes, the best of each mode may come from different weather

@@ -13,7 +13,9 @@
  * fails the pool instead: starting another would die the same way. So does one that, given its
  * inputs (its `workerData`, or the first broadcast when the pool has none), says nothing within
  * {@link WorkerPoolOptions.startTimeoutMs}: a sweep must not wait for ever on a worker stuck in
- * its start.
+ * its start. Nor on one stuck in a job: with {@link WorkerPoolOptions.jobTimeoutMs}, a job not
+ * answered in time is failed with a {@link JobTimeout} and its worker stopped and replaced, as
+ * after a crash (a thread running JavaScript cannot be interrupted otherwise).
  *
  * @see https://nodejs.org/api/worker_threads.html (workerData, postMessage and SharedArrayBuffer)
  */
@@ -53,6 +55,20 @@ export interface WorkerPoolOptions {
    * is read).
    */
   startTimeoutMs?: number;
+  /**
+   * How long a worker may take over one job, ms (default: no limit). A job not answered in time
+   * fails with a {@link JobTimeout} (its `onCrash`); the worker is stopped and another started in
+   * its place, which counts among {@link WorkerPool.crashes}.
+   */
+  jobTimeoutMs?: number;
+}
+
+/** Why a job failed when its worker took longer than {@link WorkerPoolOptions.jobTimeoutMs} over it (the worker was stopped). */
+export class JobTimeout extends Error {
+  constructor(readonly ms: number) {
+    super(`not finished after ${formatMs(ms)}: its worker was stopped`);
+    this.name = 'JobTimeout';
+  }
 }
 
 interface Slot {
@@ -63,6 +79,10 @@ interface Slot {
   stopping: boolean;
   /** The clock of its start (see {@link WorkerPoolOptions.startTimeoutMs}), until it is ready. */
   timer: ReturnType<typeof setTimeout> | null;
+  /** The clock of the job in hand (see {@link WorkerPoolOptions.jobTimeoutMs}). */
+  jobTimer: ReturnType<typeof setTimeout> | null;
+  /** Set when that clock ran out: the error its job fails with once the worker has stopped. */
+  timedOut: JobTimeout | null;
 }
 
 /**
@@ -118,6 +138,7 @@ export class WorkerPool {
       if (last === 'wait' || last === null) break;
       s.job = last;
       s.worker.postMessage(last.message, last.transfer as ArrayBuffer[] | undefined);
+      this.startJobClock(s);
     }
     if (last === null && this.slots.every((s) => !s.job)) this.finish();
   }
@@ -129,6 +150,7 @@ export class WorkerPool {
       this.slots.map((s) => {
         s.stopping = true;
         this.stopClock(s);
+        this.stopJobClock(s);
         return s.worker.terminate();
       }),
     );
@@ -136,7 +158,7 @@ export class WorkerPool {
 
   private spawn(): Slot {
     const worker = new Worker(this.options.url, { workerData: this.options.workerData, ...(this.options.execArgv ? { execArgv: this.options.execArgv } : {}) });
-    const slot: Slot = { worker, job: null, ready: false, stopping: false, timer: null };
+    const slot: Slot = { worker, job: null, ready: false, stopping: false, timer: null, jobTimer: null, timedOut: null };
     for (const m of this.sticky) worker.postMessage(m);
     // given its inputs now (workerData, or the broadcasts so far), else at the first broadcast
     if ((this.options.workerData !== null && this.options.workerData !== undefined) || this.sticky.length > 0) this.startClock(slot);
@@ -148,6 +170,8 @@ export class WorkerPool {
         this.kick();
         return;
       }
+      if (slot.timedOut) return; // being stopped: its job fails with the timeout
+      this.stopJobClock(slot);
       const job = slot.job;
       slot.job = null;
       job?.onResult(m);
@@ -158,8 +182,9 @@ export class WorkerPool {
     });
     worker.on('exit', (code) => {
       this.stopClock(slot);
+      this.stopJobClock(slot);
       if (slot.stopping || this.finished) return;
-      const err = lastError ?? new Error(`worker exited with code ${code}`);
+      const err = slot.timedOut ?? lastError ?? new Error(`worker exited with code ${code}`);
       if (!slot.ready) {
         this.fail(new Error(`a sweep worker could not start (${this.options.url.pathname}): ${err.message}`));
         return;
@@ -181,7 +206,7 @@ export class WorkerPool {
     const ms = this.options.startTimeoutMs ?? 300_000;
     slot.timer = setTimeout(() => {
       slot.timer = null;
-      this.fail(new Error(`a sweep worker did not start (${this.options.url.pathname}): not ready ${ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`} after it was given its inputs`));
+      this.fail(new Error(`a sweep worker did not start (${this.options.url.pathname}): not ready ${formatMs(ms)} after it was given its inputs`));
     }, ms);
     // a clock alone does not keep the process alive
     slot.timer.unref();
@@ -192,12 +217,31 @@ export class WorkerPool {
     slot.timer = null;
   }
 
+  /** Start the clock of the job just given to a worker (see {@link WorkerPoolOptions.jobTimeoutMs}). */
+  private startJobClock(slot: Slot): void {
+    const ms = this.options.jobTimeoutMs;
+    if (ms === undefined || !(ms > 0)) return;
+    slot.jobTimer = setTimeout(() => {
+      slot.jobTimer = null;
+      if (this.finished || slot.stopping) return;
+      slot.timedOut = new JobTimeout(ms);
+      // its 'exit' fails the job and starts another worker
+      void slot.worker.terminate();
+    }, ms);
+  }
+
+  private stopJobClock(slot: Slot): void {
+    if (slot.jobTimer !== null) clearTimeout(slot.jobTimer);
+    slot.jobTimer = null;
+  }
+
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
     for (const s of this.slots) {
       s.stopping = true;
       this.stopClock(s);
+      this.stopJobClock(s);
     }
     void Promise.all(this.slots.map((s) => s.worker.terminate())).then(() => this.resolve());
   }
@@ -208,9 +252,17 @@ export class WorkerPool {
     for (const s of this.slots) {
       s.stopping = true;
       this.stopClock(s);
+      this.stopJobClock(s);
     }
     void Promise.all(this.slots.map((s) => s.worker.terminate())).then(() => this.reject(err));
   }
+}
+
+/** `ms` as people read it: '250 ms', '30 s', '2.5 min'. */
+function formatMs(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 120_000) return `${+(ms / 1000).toFixed(1)} s`;
+  return `${+(ms / 60_000).toFixed(1)} min`;
 }
 
 /** The first message of a worker once it has read its `workerData`. */

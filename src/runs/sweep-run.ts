@@ -15,7 +15,8 @@
  *    start as soon as its table is there. Off, each run computes its own features.
  * 4. Each finished run's record is appended to `runs.jsonl` as it arrives (`sweep-store.ts`), in
  *    any order; a run that fails is a record with its error; a worker that crashes fails the
- *    plan in hand and is replaced.
+ *    plan in hand and is replaced, and so does one that outlasts the time limit of a run
+ *    (`runTimeoutMs`, off by default).
  * 5. The scoreboard is built from the records as read back from `runs.jsonl`, sorted by index,
  *    so it is byte-identical whatever the number of workers, the order the runs finished in,
  *    the shards and the resumes. A whole sweep writes `scoreboard.{json,csv,parquet,html}`; a
@@ -53,7 +54,7 @@ import type { SweepSpec } from '../sweep/spec.js';
 import type { RunPlan, RunRecord, Scoreboard, SweepSetup } from '../sweep/types.js';
 import { DataReader } from './backtest-data.js';
 import { writeScoreboardFiles } from './sweep-files.js';
-import { WorkerPool, type NextJob, type PoolJob } from './sweep-pool.js';
+import { JobTimeout, WorkerPool, type NextJob, type PoolJob } from './sweep-pool.js';
 import type { SweepProgress } from './sweep-progress.js';
 import { partDirName, type Shard } from './sweep-shard.js';
 import { readRuns, RunsWriter } from './sweep-store.js';
@@ -62,6 +63,9 @@ import { bundledWorkerUrl } from './worker-url.js';
 
 /** Start of the error of a run whose worker died under it (not the run's own failure): `--resume` runs it again. */
 export const CRASHED = 'worker crashed: ';
+
+/** Start of the error of a run stopped at the sweep's time limit for one run (`runTimeoutMs`): `--resume` runs it again (with a longer limit, say). */
+export const TIMED_OUT = 'run timed out: ';
 
 /** Options of {@link runSweep}. */
 export interface SweepRunOptions {
@@ -79,6 +83,8 @@ export interface SweepRunOptions {
   resume?: boolean;
   /** Share across runs what does not depend on their parameters (default true): stage-1 features, signals per signal configuration (`SignalTapes`), the venue's books (`DepthTrack`) and feed times. */
   featureCache?: boolean;
+  /** Time limit of one run (or one features job) on a worker, ms (0 or absent: none); see {@link RunPlansOptions.runTimeoutMs}. */
+  runTimeoutMs?: number;
   /** Symbol for sources that carry none. */
   symbol?: string;
   /** Called with the counts once before the first run and after each run. */
@@ -152,7 +158,7 @@ export async function runSweep(options: SweepRunOptions): Promise<SweepRunSummar
   const selected = shard ? plans.filter((p) => p.index % shard.count === shard.index) : plans;
   // the workers load their code while this thread reads the data
   const want = options.workers && options.workers > 0 ? options.workers : availableParallelism();
-  const pool = new SweepWorkers(workerUrl, Math.max(1, Math.min(want, selected.length)));
+  const pool = new SweepWorkers(workerUrl, Math.max(1, Math.min(want, selected.length)), { runTimeoutMs: options.runTimeoutMs ?? 0 });
   try {
     return await sweepOn(pool, plans, selected, dir, t0, options);
   } finally {
@@ -175,8 +181,9 @@ async function sweepOn(pool: SweepWorkers, plans: RunPlan[], selected: RunPlan[]
     const read = readRuns(runsPath, { repair: true });
     const other = read.records.find((r) => r.sweep !== setup.sweep);
     if (other) throw new UserInputError(`${runsPath}: holds runs of another sweep (${other.sweep}, this one is ${setup.sweep}): the sweep file or the data changed; use another --out or drop --resume`);
-    // a run that failed by itself would fail again; one whose worker crashed (out of memory, killed) gets another go
-    for (const r of read.records) if (r.error === null || !r.error.startsWith(CRASHED)) done.add(r.hash);
+    // a run that failed by itself would fail again; one whose worker crashed (out of memory,
+    // killed) or that was stopped at the time limit gets another go
+    for (const r of read.records) if (r.error === null || !(r.error.startsWith(CRASHED) || r.error.startsWith(TIMED_OUT))) done.add(r.hash);
   }
   const manifest: SweepManifest = {
     sweep: setup.sweep,
@@ -259,7 +266,20 @@ export type RunPlansOptions = {
   featureCache: boolean;
   /** Each finished run, in the order they finish. */
   onRecord: (record: RunRecord) => void;
-} & ({ workers: number; workerUrl: URL } | { started: SweepWorkers });
+} & (
+  | {
+      workers: number;
+      workerUrl: URL;
+      /**
+       * Time limit of one job on a worker, ms (0 or absent: none): a run not finished in time is
+       * recorded as failed ({@link TIMED_OUT}) and its worker replaced, so one run caught in a
+       * pathological case cannot hold a sweep for ever; a features job, and its runs compute their
+       * own. Workers already `started` have theirs ({@link SweepWorkers}).
+       */
+      runTimeoutMs?: number;
+    }
+  | { started: SweepWorkers }
+);
 
 /**
  * The worker threads of a sweep (`sweep-pool.ts`, `sweep-worker.ts`), started ahead of its data:
@@ -275,12 +295,14 @@ export class SweepWorkers {
   private next: NextJob | null = null;
   private readonly pool: WorkerPool;
 
-  /** `size` workers of the module at `url`. */
+  /** `size` workers of the module at `url`; `runTimeoutMs`: the time limit of one job (see {@link RunPlansOptions}). */
   constructor(
     url: URL,
     readonly size: number,
+    options: { runTimeoutMs?: number } = {},
   ) {
-    this.pool = new WorkerPool({ url, size, workerData: null, next: (w) => (this.next ? this.next(w) : 'wait') });
+    const limit = options.runTimeoutMs ?? 0;
+    this.pool = new WorkerPool({ url, size, workerData: null, next: (w) => (this.next ? this.next(w) : 'wait'), ...(limit > 0 ? { jobTimeoutMs: limit } : {}) });
   }
 
   /** Workers started in place of crashed ones. */
@@ -348,7 +370,7 @@ export async function runPlans(plans: readonly RunPlan[], table: EventTable, set
   const tapes = { recorded: 0, replayed: 0 };
   let marketRuns = 0;
   const own = !('started' in options);
-  const pool = 'started' in options ? options.started : new SweepWorkers(options.workerUrl, options.workers);
+  const pool = 'started' in options ? options.started : new SweepWorkers(options.workerUrl, options.workers, { runTimeoutMs: options.runTimeoutMs ?? 0 });
 
   const failed = (p: RunPlan, message: string): RunRecord => ({ sweep: setup.sweep, index: p.index, hash: p.hash, params: p.params, is: null, oos: null, segments: [], returns: [], events: 0, error: message });
 
@@ -374,7 +396,7 @@ export async function runPlans(plans: readonly RunPlan[], table: EventTable, set
       if (r.market) marketRuns++;
       options.onRecord(r.record);
     },
-    onCrash: (err) => options.onRecord(failed(plans[i]!, `${CRASHED}${err.message}`)),
+    onCrash: (err) => options.onRecord(failed(plans[i]!, err instanceof JobTimeout ? `${TIMED_OUT}${err.message}` : `${CRASHED}${err.message}`)),
   });
 
   // with shared features, what their runs share besides them: made once, by the first worker

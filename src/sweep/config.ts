@@ -36,6 +36,12 @@ export const SweepSection = z
       .boolean()
       .default(true)
       .describe('Compute the stage-1 features once per distinct features section and share them across the runs that have it (a sweep over signal, risk, strategy or simulator parameters computes them once); off to compute them inside every run (the same results, slower).'),
+    run_timeout_sec: z
+      .number()
+      .min(0)
+      .max(604_800)
+      .default(0)
+      .describe('Seconds one run may take on a worker (0: no limit). A run not finished in time is recorded as failed ("run timed out") and its worker replaced, so the other runs go on; --resume runs it again. A features job has the same limit (its runs then compute their own features).'),
     progress_sec: z
       .number()
       .min(0)

@@ -167,6 +167,7 @@ describe('one-line errors, exit 2', () => {
   it('an unknown metric, a shard out of range, an index without a count', async () => {
     oneLine(await cli('scoreboard', 'show', join(dir, 'whole'), '--sort', 'sharp'), /--sort: unknown metric 'sharp'; the scoreboard has totalReturn, sharpe/);
     oneLine(await cli('sweep', spec, '--shard', '3/3', '--out', join(dir, 'x')), /--shard: shard 3 is out of range for 3 shards \(0 to 2\)/);
+    oneLine(await cli('sweep', spec, '--run-timeout', '-1', '--out', join(dir, 'x')), /--run-timeout.*expected seconds from 0 \(no limit\) to 604800 \(a week\), got '-1'/);
     const prev = process.env.JOB_COMPLETION_INDEX;
     process.env.JOB_COMPLETION_INDEX = '1';
     try {

@@ -44,13 +44,14 @@ parentPort.on('message', (m) => {
   if (m.t === 'set') { k = m.k; return; }
   if (m.t === 'crash') throw new Error('boom in job ' + m.v);
   if (m.t === 'exit') process.exit(3);
+  if (m.t === 'hang') for (;;);
   Atomics.add(cells, 0, 1);
   parentPort.postMessage({ t: 'result', v: 2 * m.v + k });
 });
 parentPort.postMessage({ t: 'ready' });
 `;
 
-function toyPool(jobs: { t: string; v: number }[], size: number, url: URL, sab = new SharedArrayBuffer(4)) {
+function toyPool(jobs: { t: string; v: number }[], size: number, url: URL, sab = new SharedArrayBuffer(4), jobTimeoutMs?: number) {
   const results = new Map<number, number>();
   const crashed = new Map<number, string>();
   const queue = [...jobs];
@@ -58,6 +59,7 @@ function toyPool(jobs: { t: string; v: number }[], size: number, url: URL, sab =
     url,
     size,
     workerData: { sab },
+    ...(jobTimeoutMs ? { jobTimeoutMs } : {}),
     next: (): PoolJob | null => {
       const j = queue.shift();
       if (!j) return null;
@@ -65,6 +67,29 @@ function toyPool(jobs: { t: string; v: number }[], size: number, url: URL, sab =
     },
   });
   return { pool, results, crashed, sab };
+}
+
+/**
+ * The real sweep worker behind a module that runs `fault` (JavaScript) in place of sending plan
+ * `plan`'s record, once (a marker file remembers): the worker started in its place runs normally.
+ * The module patches postMessage before the worker module is evaluated, so that module's own
+ * message listener is the only one and misses no message.
+ */
+function faultyWorker(name: string, plan: number, fault: string): URL {
+  const marker = join(dir, `${name}.done`);
+  const patch = join(dir, `${name}-patch.mjs`);
+  writeFileSync(
+    patch,
+    [
+      "import { existsSync, writeFileSync } from 'node:fs';",
+      "import { parentPort } from 'node:worker_threads';",
+      'const post = parentPort.postMessage.bind(parentPort);',
+      `parentPort.postMessage = (m, t) => { if (m?.t === 'run' && m.i === ${plan} && !existsSync(${JSON.stringify(marker)})) { writeFileSync(${JSON.stringify(marker)}, ''); ${fault} } return post(m, t); };`,
+    ].join('\n'),
+  );
+  const file = join(dir, `${name}.mjs`);
+  writeFileSync(file, `import ${JSON.stringify(pathToFileURL(patch).href)};\nimport ${JSON.stringify(sweepWorkerUrl().href)};\n`);
+  return pathToFileURL(file);
 }
 
 describe('WorkerPool', () => {
@@ -82,6 +107,21 @@ describe('WorkerPool', () => {
     // every other job answered by a worker that knew k = 100, replacements included
     for (let v = 0; v < 12; v++) if (v !== 4 && v !== 9) expect(results.get(v), `job ${v}`).toBe(2 * v + 100);
     expect(new Int32Array(sab)[0], 'the workers wrote into the shared buffer the main thread holds (not a copy)').toBe(10);
+  });
+
+  it('a job not answered within jobTimeoutMs fails alone with a JobTimeout; its worker is stopped and replaced, and the replacement gets the broadcasts', async () => {
+    const file = join(dir, 'toy-worker.mjs');
+    writeFileSync(file, TOY_WORKER);
+    const jobs = Array.from({ length: 10 }, (_, v) => ({ t: v === 3 ? 'hang' : 'job', v }));
+    const { pool, results, crashed, sab } = toyPool(jobs, 2, pathToFileURL(file), new SharedArrayBuffer(4), 400);
+    pool.broadcast({ t: 'set', k: 100 });
+    const t0 = performance.now();
+    await pool.done;
+    expect(performance.now() - t0, 'the hanging job held the pool until its limit').toBeGreaterThanOrEqual(390);
+    expect([...crashed.entries()]).toEqual([[3, 'not finished after 400 ms: its worker was stopped']]);
+    expect(pool.crashes).toBe(1);
+    for (let v = 0; v < 10; v++) if (v !== 3) expect(results.get(v), `job ${v}`).toBe(2 * v + 100);
+    expect(new Int32Array(sab)[0]).toBe(9);
   });
 
   it('a worker file that cannot start fails the pool instead of respawning', async () => {
@@ -279,24 +319,10 @@ describe('runSweep on the bundled sample', () => {
   });
 
   it('a sweep worker that dies mid-sweep fails its run alone; the worker started in its place gets the sweep and runs the rest; --resume completes the board', async () => {
-    // the real worker, behind a module that ends its thread as plan 3's record is sent, once (a
-    // marker file remembers); it patches postMessage before the worker module is evaluated, so
-    // that module's own message listener is the only one and misses no message
-    const marker = join(dir, 'crashed-once');
-    const patch = join(dir, 'crash-on-plan-3.mjs');
-    writeFileSync(
-      patch,
-      [
-        "import { existsSync, writeFileSync } from 'node:fs';",
-        "import { parentPort } from 'node:worker_threads';",
-        'const post = parentPort.postMessage.bind(parentPort);',
-        `parentPort.postMessage = (m, t) => { if (m?.t === 'run' && m.i === 3 && !existsSync(${JSON.stringify(marker)})) { writeFileSync(${JSON.stringify(marker)}, ''); process.exit(7); } return post(m, t); };`,
-      ].join('\n'),
-    );
-    const file = join(dir, 'crashing-sweep-worker.mjs');
-    writeFileSync(file, `import ${JSON.stringify(pathToFileURL(patch).href)};\nimport ${JSON.stringify(sweepWorkerUrl().href)};\n`);
+    // the real worker, ending its thread as plan 3's record is sent, once
+    const workerUrl = faultyWorker('crash-on-plan-3', 3, 'process.exit(7);');
     // one worker: every run after the crash is the replacement's
-    const base = { spec: smallSpec(), baseConfig: defaultConfig(), inputs: samplePaths(), workers: 1, workerUrl: pathToFileURL(file) };
+    const base = { spec: smallSpec(), baseConfig: defaultConfig(), inputs: samplePaths(), workers: 1, workerUrl };
     const out = join(dir, 'crash');
     const s = await runSweep({ ...base, out });
     expect(s.crashes).toBe(1);
@@ -307,6 +333,20 @@ describe('runSweep on the bundled sample', () => {
     for (const i of [0, 1, 2, 4, 5]) expect(s.scoreboard!.rows.find((r) => r.index === i)!.objectiveOos, `run ${i}`).toBe(whole.rows.find((r) => r.index === i)!.objectiveOos);
     const again = await runSweep({ ...base, out, resume: true });
     expect([again.skipped, again.ran, again.crashes]).toEqual([5, 1, 0]);
+    expect(readFileSync(join(out, 'scoreboard.json')).equals(readFileSync(join(dir, 'w2', 'scoreboard.json'))), 'the board of the sweep run whole').toBe(true);
+  });
+
+  it('a run that outlasts runTimeoutMs is recorded as timed out and its worker replaced; the other runs go on; --resume runs it again', async () => {
+    // the real worker, spinning for ever instead of sending plan 4's record, once
+    const workerUrl = faultyWorker('hang-on-plan-4', 4, 'for (;;);');
+    const base = { spec: smallSpec(), baseConfig: defaultConfig(), inputs: samplePaths(), workers: 2, workerUrl, runTimeoutMs: 4000 };
+    const out = join(dir, 'hang');
+    const s = await runSweep({ ...base, out });
+    expect([s.ran, s.failed, s.crashes]).toEqual([6, 1, 1]);
+    const recs = readRuns(join(out, 'runs.jsonl')).records;
+    expect(recs.filter((r) => r.error !== null).map((r) => [r.index, r.error])).toEqual([[4, 'run timed out: not finished after 4 s: its worker was stopped']]);
+    const again = await runSweep({ ...base, out, resume: true });
+    expect([again.skipped, again.ran, again.failed, again.crashes]).toEqual([5, 1, 0, 0]);
     expect(readFileSync(join(out, 'scoreboard.json')).equals(readFileSync(join(dir, 'w2', 'scoreboard.json'))), 'the board of the sweep run whole').toBe(true);
   });
 

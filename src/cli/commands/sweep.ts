@@ -23,6 +23,7 @@ interface SweepFlags {
   out?: string;
   top?: number;
   featureCache?: boolean;
+  runTimeout?: number;
   symbol?: string;
   json?: boolean;
 }
@@ -43,6 +44,7 @@ export function registerSweep(program: Command): void {
     .option('-o, --out <dir>', 'the sweep\'s folder (default sweep.out_dir/<name>)')
     .option('--top <k>', 'rows of the scoreboard printed (default sweep.top)', positiveInt)
     .option('--no-feature-cache', 'compute everything inside every run: stage-1 features (else once per distinct features section), signals (else once per signal configuration), the venue\'s books and feed times (else once per data) (same results, slower)')
+    .option('--run-timeout <sec>', 'seconds one run may take (default sweep.run_timeout_sec, 0: no limit): a run not finished in time is recorded as failed and its worker replaced; --resume runs it again', nonNegativeSeconds)
     .option('--symbol <symbol>', 'symbol for sources that carry none (LOBSTER, dumps)')
     .option('--json', 'print only the result as one JSON object (no progress)')
     .action(async (file: string | undefined, flags: SweepFlags) => {
@@ -75,6 +77,7 @@ export function registerSweep(program: Command): void {
           shard,
           resume: flags.resume ?? false,
           featureCache: flags.featureCache === false ? false : sweepCfg.feature_cache,
+          runTimeoutMs: (flags.runTimeout ?? sweepCfg.run_timeout_sec) * 1000,
           ...(spec.symbol || flags.symbol ? { symbol: (flags.symbol ?? spec.symbol)! } : {}),
           onProgress: (p) => {
             last = p;
@@ -106,6 +109,12 @@ function nonNegativeInt(value: string): number {
   return Number(value);
 }
 
+function nonNegativeSeconds(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 604_800) throw new InvalidArgumentError(`expected seconds from 0 (no limit) to 604800 (a week), got '${value}'`);
+  return n;
+}
+
 /** The JSON `--json` prints: the run's facts and the scoreboard (null for a shard). */
 function summaryJson(s: SweepRunSummary) {
   return {
@@ -119,6 +128,7 @@ function summaryJson(s: SweepRunSummary) {
     ran: s.ran,
     failed: s.failed,
     workers: s.workers,
+    crashes: s.crashes,
     events: s.events,
     files: s.files,
     scoreboard: s.scoreboard,
@@ -132,7 +142,7 @@ function tapes(s: SweepRunSummary): string {
 }
 
 function formatSweep(s: SweepRunSummary, top: number): string[] {
-  const head = `Sweep ${s.setup.name}: ${num(s.plans)} runs${s.shard ? `, shard ${s.shard.index}/${s.shard.count} (${s.shard.from}): ${num(s.selected)}` : ''}; ${num(s.ran)} run now${s.skipped ? `, ${num(s.skipped)} resumed from disk` : ''}, ${num(s.failed)} failed; ${num(s.events)} events, ${s.workers} worker${s.workers === 1 ? '' : 's'}, ${s.featureTables} feature table${s.featureTables === 1 ? '' : 's'}${tapes(s)}; ${secs(s.elapsedMs)}`;
+  const head = `Sweep ${s.setup.name}: ${num(s.plans)} runs${s.shard ? `, shard ${s.shard.index}/${s.shard.count} (${s.shard.from}): ${num(s.selected)}` : ''}; ${num(s.ran)} run now${s.skipped ? `, ${num(s.skipped)} resumed from disk` : ''}, ${num(s.failed)} failed; ${num(s.events)} events, ${s.workers} worker${s.workers === 1 ? '' : 's'}${s.crashes ? ` (${num(s.crashes)} replaced after a crash or the run time limit)` : ''}, ${s.featureTables} feature table${s.featureTables === 1 ? '' : 's'}${tapes(s)}; ${secs(s.elapsedMs)}`;
   const out = [head, ''];
   if (s.scoreboard) out.push(...formatScoreboard(s.scoreboard, s.scoreboard.rows.slice(0, top)), '');
   else out.push(`A part of a sharded sweep: merge the parts with  ofi-backtest scoreboard merge ${dirname(s.dir)} --out ${dirname(s.dir)}`, '');
