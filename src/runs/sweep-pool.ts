@@ -95,7 +95,7 @@ interface Slot {
 export class WorkerPool {
   /** Resolves when no job is left and every worker is idle; rejects when the workers cannot start. */
   readonly done: Promise<void>;
-  /** Workers replaced after a crash. */
+  /** Workers replaced after a crash or a job over its time limit. */
   crashes = 0;
   private readonly slots: Slot[] = [];
   private readonly sticky: unknown[] = [];

@@ -107,7 +107,7 @@ export interface SweepRunSummary {
   skipped: number;
   ran: number;
   failed: number;
-  /** Workers started, crashes replaced, distinct feature tables computed. */
+  /** Workers started, workers replaced (after a crash or a job over its time limit), distinct feature tables computed. */
   workers: number;
   crashes: number;
   featureTables: number;
@@ -273,8 +273,9 @@ export type RunPlansOptions = {
       /**
        * Time limit of one job on a worker, ms (0 or absent: none): a run not finished in time is
        * recorded as failed ({@link TIMED_OUT}) and its worker replaced, so one run caught in a
-       * pathological case cannot hold a sweep for ever; a features job, and its runs compute their
-       * own. Workers already `started` have theirs ({@link SweepWorkers}).
+       * pathological case cannot hold a sweep for ever. A features job has the same limit (its
+       * runs then compute their own features). Workers already `started` have theirs
+       * ({@link SweepWorkers}).
        */
       runTimeoutMs?: number;
     }
@@ -334,7 +335,7 @@ export class SweepWorkers {
 
 /** What {@link runPlans} did besides the records. */
 export interface RunPlansResult {
-  /** Workers replaced after a crash. */
+  /** Workers replaced after a crash or a job over its time limit. */
   crashes: number;
   /** Feature tables computed and shared. */
   featureTables: number;
