@@ -146,14 +146,7 @@ export class WorkerPool {
   /** Stop every worker (jobs in hand are dropped). */
   async terminate(): Promise<void> {
     this.finished = true;
-    await Promise.all(
-      this.slots.map((s) => {
-        s.stopping = true;
-        this.stopClock(s);
-        this.stopJobClock(s);
-        return s.worker.terminate();
-      }),
-    );
+    await this.stopAll();
   }
 
   private spawn(): Slot {
@@ -238,23 +231,23 @@ export class WorkerPool {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
-    for (const s of this.slots) {
-      s.stopping = true;
-      this.stopClock(s);
-      this.stopJobClock(s);
-    }
-    void Promise.all(this.slots.map((s) => s.worker.terminate())).then(() => this.resolve());
+    void this.stopAll().then(() => this.resolve());
   }
 
   private fail(err: Error): void {
     if (this.finished) return;
     this.finished = true;
+    void this.stopAll().then(() => this.reject(err));
+  }
+
+  /** Stop every worker on purpose (their clocks first); resolves once all have exited. */
+  private async stopAll(): Promise<void> {
     for (const s of this.slots) {
       s.stopping = true;
       this.stopClock(s);
       this.stopJobClock(s);
     }
-    void Promise.all(this.slots.map((s) => s.worker.terminate())).then(() => this.reject(err));
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 }
 
