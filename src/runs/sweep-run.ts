@@ -400,11 +400,25 @@ export async function runPlans(plans: readonly RunPlan[], table: EventTable, set
     onCrash: (err) => options.onRecord(failed(plans[i]!, err instanceof JobTimeout ? `${TIMED_OUT}${err.message}` : `${CRASHED}${err.message}`)),
   });
 
-  // with shared features, what their runs share besides them: made once, by the first worker
-  // free after the features jobs (if it fails, the runs keep their own books)
-  let marketJob: PoolJob | null = options.featureCache
-    ? { message: { t: 'market' }, onResult: (m) => pool.broadcast({ t: 'add-market', market: (m as { market: MarketData }).market }), onCrash: () => {} }
-    : null;
+  /** The market every run on shared features reads (the table's depth track and feed times, in shared memory). */
+  const shareMarket = (market: MarketData): void => pool.broadcast({ t: 'add-market', market });
+  // with shared features, what their runs share besides them is made once: by this thread, after
+  // the first features section, while the workers it starts load their code (the data is in
+  // memory: a notebook, the bench); else by the first worker free after the features jobs (the
+  // command line, whose pool loaded while it read the data). If it fails, the runs keep their
+  // own books.
+  let marketJob: PoolJob | null = null;
+  if (own && featureJobs.length > 0) {
+    const key = featureJobs.shift()!;
+    shareFeatures(key, sharedFeaturesOf(plans[groups.get(key)!.first]!, table).features);
+    try {
+      shareMarket(marketData(table));
+    } catch {
+      // the runs meet (and record) what failed here
+    }
+  } else if (options.featureCache) {
+    marketJob = { message: { t: 'market' }, onResult: (m) => shareMarket((m as { market: MarketData }).market), onCrash: () => {} };
+  }
   // each worker's latest signal configuration: its next runs keep to it (their signals replay its tape)
   const held: string[] = [];
   const next = (w: number): PoolJob | 'wait' | null => {
@@ -425,21 +439,6 @@ export async function runPlans(plans: readonly RunPlan[], table: EventTable, set
     }
     return groups.size > 0 ? 'wait' : null;
   };
-
-  // a pool started here loads its code while this thread computes the first features section's
-  // table and the market (the data is in memory: a notebook, the bench); a pool started earlier
-  // (the command line, which read the data meanwhile) has workers compute them, as every later
-  // section
-  if (own && featureJobs.length > 0) {
-    const key = featureJobs.shift()!;
-    shareFeatures(key, sharedFeaturesOf(plans[groups.get(key)!.first]!, table).features);
-    try {
-      pool.broadcast({ t: 'add-market', market: marketData(table) });
-    } catch {
-      // the runs keep their own books, and meet (and record) what failed here
-    }
-    marketJob = null;
-  }
 
   try {
     await pool.begin({ table: table.data(), plans: [...plans], setup }, next);
