@@ -198,16 +198,13 @@ for (const cache of [true, false]) {
 }
 // each pair of rounds next to each other, beside what the cores gave at the time: on a machine
 // whose second core comes and goes, the best of each mode may come from different weather
-if (pairs.length > 0) {
-  const [w1p, w2p] = [workerCounts[0], workerCounts[workerCounts.length - 1]];
-  for (const cache of [true, false]) {
-    const ps = pairs.filter((p) => p.cache === cache && p[w1p] && p[w2p]);
-    if (ps.length === 0) continue;
-    const text = ps.map((p) => `${(p[w2p].runsPerSec / p[w1p].runsPerSec).toFixed(2)}× (cores ${p.cores.toFixed(2)}×)`).join(', ');
-    const free = ps.filter((p) => p.before.ratio >= 1.9 && p.after.ratio >= 1.9);
-    const onFree = free.length > 0 ? `; where both probes gave ≥ 1.90×: ${free.map((p) => (p[w2p].runsPerSec / p[w1p].runsPerSec).toFixed(2) + '×').join(', ')}` : '; no pair had both probes ≥ 1.90×';
-    console.log(`  ${w2p} workers vs ${w1p}, cache ${cache ? 'on ' : 'off'}, round by round: ${text}${onFree}`);
-  }
+const pairRatio = (p) => `${(p[w2].runsPerSec / p[w1].runsPerSec).toFixed(2)}×`;
+for (const cache of [true, false]) {
+  const ps = pairs.filter((p) => p.cache === cache && p[w1] && p[w2]);
+  if (ps.length === 0) continue;
+  const free = ps.filter((p) => p.before.ratio >= 1.9 && p.after.ratio >= 1.9);
+  const onFree = free.length > 0 ? `; where both probes gave ≥ 1.90×: ${free.map(pairRatio).join(', ')}` : '; no pair had both probes ≥ 1.90×';
+  console.log(`  ${w2} workers vs ${w1}, cache ${cache ? 'on ' : 'off'}, round by round: ${ps.map((p) => `${pairRatio(p)} (cores ${p.cores.toFixed(2)}×)`).join(', ')}${onFree}`);
 }
 if (find(true, 1)) console.log(`  1 worker vs this thread, cache on: ${(find(true, 1).runsPerSec / find(true, 0).runsPerSec).toFixed(2)}× (CPU per run ${(find(true, 0).cpuPerRun / find(true, 1).cpuPerRun).toFixed(2)}×)   (the cost of running in a worker)`);
 for (const w of workerCounts) {

@@ -39,7 +39,11 @@ parentPort.on('message', (rounds) => {
 /** Two probe threads; `measure()` times one of them alone, then both at once, on the same work. */
 export async function coreProbe({ rounds = 30000 } = {}) {
   const workers = [0, 1].map(() => new Worker(WORK, { eval: true }));
-  const ask = (w) => new Promise((res) => w.once('message', (m) => res(m.ms)) && w.postMessage(rounds));
+  const ask = (w) =>
+    new Promise((res) => {
+      w.once('message', (m) => res(m.ms));
+      w.postMessage(rounds);
+    });
   await Promise.all(workers.map(ask)); // warm
   return {
     async measure() {
