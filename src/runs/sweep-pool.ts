@@ -56,7 +56,7 @@ export interface WorkerPoolOptions {
    */
   startTimeoutMs?: number;
   /**
-   * How long a worker may take over one job, ms (default: no limit). A job not answered in time
+   * How long a worker may take over one job, ms (0 or absent: no limit). A job not answered in time
    * fails with a {@link JobTimeout} (its `onCrash`); the worker is stopped and another started in
    * its place, which counts among {@link WorkerPool.crashes}.
    */

@@ -158,7 +158,7 @@ export async function runSweep(options: SweepRunOptions): Promise<SweepRunSummar
   const selected = shard ? plans.filter((p) => p.index % shard.count === shard.index) : plans;
   // the workers load their code while this thread reads the data
   const want = options.workers && options.workers > 0 ? options.workers : availableParallelism();
-  const pool = new SweepWorkers(workerUrl, Math.max(1, Math.min(want, selected.length)), { runTimeoutMs: options.runTimeoutMs ?? 0 });
+  const pool = new SweepWorkers(workerUrl, Math.max(1, Math.min(want, selected.length)), { runTimeoutMs: options.runTimeoutMs });
   try {
     return await sweepOn(pool, plans, selected, dir, t0, options);
   } finally {
@@ -302,8 +302,8 @@ export class SweepWorkers {
     readonly size: number,
     options: { runTimeoutMs?: number } = {},
   ) {
-    const limit = options.runTimeoutMs ?? 0;
-    this.pool = new WorkerPool({ url, size, workerData: null, next: (w) => (this.next ? this.next(w) : 'wait'), ...(limit > 0 ? { jobTimeoutMs: limit } : {}) });
+    // the pool takes 0 or none as no limit
+    this.pool = new WorkerPool({ url, size, workerData: null, next: (w) => (this.next ? this.next(w) : 'wait'), jobTimeoutMs: options.runTimeoutMs });
   }
 
   /** Workers started in place of crashed ones. */
@@ -371,7 +371,7 @@ export async function runPlans(plans: readonly RunPlan[], table: EventTable, set
   const tapes = { recorded: 0, replayed: 0 };
   let marketRuns = 0;
   const own = !('started' in options);
-  const pool = 'started' in options ? options.started : new SweepWorkers(options.workerUrl, options.workers, { runTimeoutMs: options.runTimeoutMs ?? 0 });
+  const pool = 'started' in options ? options.started : new SweepWorkers(options.workerUrl, options.workers, { runTimeoutMs: options.runTimeoutMs });
 
   const failed = (p: RunPlan, message: string): RunRecord => ({ sweep: setup.sweep, index: p.index, hash: p.hash, params: p.params, is: null, oos: null, segments: [], returns: [], events: 0, error: message });
 
