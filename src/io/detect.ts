@@ -112,8 +112,13 @@ export async function* readSource(path: string, options: ReadOptions = {}, forma
   }
 }
 
-/** Expand inputs: a folder of captures becomes its files; datasets and LOBSTER folders stay whole. */
+/**
+ * Expand inputs: a folder of captures becomes its files; datasets and LOBSTER folders stay whole.
+ * An empty list throws: a run over no data would report zero events and no error, which reads
+ * like a quiet market rather than a path that matched nothing.
+ */
 export async function expandInputs(paths: readonly string[]): Promise<{ path: string; format: SourceFormat }[]> {
+  if (paths.length === 0) throw new UserInputError('no input files were given: name at least one capture, dump, LOBSTER folder, dataset or Parquet/JSONL file', 'E_INPUT');
   const out: { path: string; format: SourceFormat }[] = [];
   for (const p of paths) {
     let st;

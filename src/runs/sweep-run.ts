@@ -498,7 +498,7 @@ class SignalQueues {
  */
 export async function loadSweepTable(inputs: readonly string[], options: { symbol?: string; cacheDir: string }): Promise<{ table: EventTable; sources: SourceSummary[] }> {
   const expanded = await expandInputs(inputs);
-  if (expanded.length > 0 && expanded.every((x) => x.format === 'dataset')) {
+  if (expanded.every((x) => x.format === 'dataset')) {
     const cache = new IpcCache(options.cacheDir);
     const sets: Partial<Record<EventKind, Table>>[] = [];
     const releases: (() => void)[] = [];

@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Table, type RecordBatch } from 'apache-arrow';
+import { UserInputError } from '../../src/core/errors.js';
 import { batchToEvents, eventsToBatch } from '../../src/core/batch.js';
 import { EVENT_KINDS, type EventKind, type MarketEvent } from '../../src/core/events.js';
 import { readSource } from '../../src/io/detect.js';
@@ -155,6 +156,13 @@ describe('DataReader on the real captures (BTCUSDT + ETHUSDT, same window)', () 
     const fromTables = eventTableFromTables([btc.tables, eth.tables]);
     expect(firstDifference(keysOf([fromTables]), want)).toBe('');
     expect(fromTables.symbols.slice().sort()).toEqual(['BTCUSDT', 'ETHUSDT']);
+  });
+
+  it('an empty list of inputs is refused with an error, not read as a market with no events', async () => {
+    const err = await DataReader.open([]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserInputError);
+    expect((err as UserInputError).code).toBe('E_INPUT');
+    expect((err as Error).message).toMatch(/^no input files were given: name at least one capture/);
   });
 
   it('the chunks are views of fresh memory: an earlier chunk is unchanged by later ones', async () => {
@@ -360,6 +368,11 @@ describe('DataReader on random sources', () => {
         fc.asyncProperty(fc.array(sourceArb, { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 40 }), async (sources, chunk) => {
           const paths: string[] = [];
           sources = sources.filter((s) => EVENT_KINDS.some((k) => s.byKind[k].length > 0));
+          if (sources.length === 0) {
+            // no files: refused by name, not read as a market with no events
+            await expect(DataReader.open([])).rejects.toThrow(/no input files were given/);
+            return;
+          }
           for (const [i, s] of sources.entries()) {
             // a file in time order across kinds, as a recorder writes it (kind order on ties)
             const evs = EVENT_KINDS.flatMap((k) => s.byKind[k]).sort((a, b) => a.ts - b.ts || RANK[a.type] - RANK[b.type]);
