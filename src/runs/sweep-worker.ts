@@ -27,7 +27,7 @@
 import { parentPort } from 'node:worker_threads';
 import { EventTable, type EventTableData } from '../backtest/data/event-table.js';
 import type { FeatureTable } from '../backtest/features-stage.js';
-import { adoptMarket, evaluatePlan, marketData, marketShared, sharedFeaturesOf, SignalTapes, type Market, type MarketData } from '../sweep/evaluate.js';
+import { adoptMarket, dataOfMarket, evaluatePlan, marketShared, sharedFeaturesOf, SignalTapes, type Market, type MarketData } from '../sweep/evaluate.js';
 import type { RunPlan, RunRecord, SweepSetup } from '../sweep/types.js';
 
 /** What a worker is given once, in its first message (`init`). */
@@ -85,9 +85,8 @@ if (port) {
     // the pool sends jobs only once this worker said it is ready, after 'init'
     if (!data || !table) throw new Error(`sweep worker: '${m.t}' before 'init'`);
     if (m.t === 'market') {
-      const made = marketData(table);
-      market = marketShared(table);
-      port.postMessage({ t: 'market', market: made });
+      market = marketShared(table, { shared: true });
+      port.postMessage({ t: 'market', market: dataOfMarket(market) });
       return;
     }
     const plan = data.plans[m.i]!;

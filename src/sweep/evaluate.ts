@@ -272,7 +272,11 @@ export function marketShared(table: EventTable, options: { shared?: boolean } = 
 
 /** The table's {@link Market} made in shared memory, as data for the other threads over the same table. */
 export function marketData(table: EventTable): MarketData {
-  const m = marketShared(table, { shared: true });
+  return dataOfMarket(marketShared(table, { shared: true }));
+}
+
+/** A {@link Market} made in shared memory, as the data {@link adoptMarket} takes in another thread. */
+export function dataOfMarket(m: Market): MarketData {
   return { depthTrack: m.depthTrack.data(), local: m.feedTimes.local };
 }
 
