@@ -77,10 +77,11 @@ interface Slot {
   ready: boolean;
   /** Set once the pool stops it on purpose. */
   stopping: boolean;
-  /** The clock of its start (see {@link WorkerPoolOptions.startTimeoutMs}), until it is ready. */
+  /**
+   * Its one clock: of its start until it is ready (see {@link WorkerPoolOptions.startTimeoutMs}),
+   * then of the job in hand (see {@link WorkerPoolOptions.jobTimeoutMs}).
+   */
   timer: ReturnType<typeof setTimeout> | null;
-  /** The clock of the job in hand (see {@link WorkerPoolOptions.jobTimeoutMs}). */
-  jobTimer: ReturnType<typeof setTimeout> | null;
   /** Set when that clock ran out: the error its job fails with once the worker has stopped. */
   timedOut: JobTimeout | null;
 }
@@ -151,7 +152,7 @@ export class WorkerPool {
 
   private spawn(): Slot {
     const worker = new Worker(this.options.url, { workerData: this.options.workerData, ...(this.options.execArgv ? { execArgv: this.options.execArgv } : {}) });
-    const slot: Slot = { worker, job: null, ready: false, stopping: false, timer: null, jobTimer: null, timedOut: null };
+    const slot: Slot = { worker, job: null, ready: false, stopping: false, timer: null, timedOut: null };
     for (const m of this.sticky) worker.postMessage(m);
     // given its inputs now (workerData, or the broadcasts so far), else at the first broadcast
     if ((this.options.workerData !== null && this.options.workerData !== undefined) || this.sticky.length > 0) this.startClock(slot);
@@ -164,7 +165,7 @@ export class WorkerPool {
         return;
       }
       if (slot.timedOut) return; // being stopped: its job fails with the timeout
-      this.stopJobClock(slot);
+      this.stopClock(slot);
       const job = slot.job;
       slot.job = null;
       job?.onResult(m);
@@ -175,7 +176,6 @@ export class WorkerPool {
     });
     worker.on('exit', (code) => {
       this.stopClock(slot);
-      this.stopJobClock(slot);
       if (slot.stopping || this.finished) return;
       const err = slot.timedOut ?? lastError ?? new Error(`worker exited with code ${code}`);
       if (!slot.ready) {
@@ -214,18 +214,13 @@ export class WorkerPool {
   private startJobClock(slot: Slot): void {
     const ms = this.options.jobTimeoutMs;
     if (ms === undefined || !(ms > 0)) return;
-    slot.jobTimer = setTimeout(() => {
-      slot.jobTimer = null;
+    slot.timer = setTimeout(() => {
+      slot.timer = null;
       if (this.finished || slot.stopping) return;
       slot.timedOut = new JobTimeout(ms);
       // its 'exit' fails the job and starts another worker
       void slot.worker.terminate();
     }, ms);
-  }
-
-  private stopJobClock(slot: Slot): void {
-    if (slot.jobTimer !== null) clearTimeout(slot.jobTimer);
-    slot.jobTimer = null;
   }
 
   private finish(): void {
@@ -245,7 +240,6 @@ export class WorkerPool {
     for (const s of this.slots) {
       s.stopping = true;
       this.stopClock(s);
-      this.stopJobClock(s);
     }
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
