@@ -10,6 +10,9 @@
  */
 import * as z from 'zod';
 
+/** The longest time limit of one run, s: a week (the config and `--run-timeout` refuse more). */
+export const MAX_RUN_TIMEOUT_SEC = 604_800;
+
 /** The `sweep` section. */
 export const SweepSection = z
   .object({
@@ -39,7 +42,7 @@ export const SweepSection = z
     run_timeout_sec: z
       .number()
       .min(0)
-      .max(604_800)
+      .max(MAX_RUN_TIMEOUT_SEC)
       .default(0)
       .describe('Seconds one run may take on a worker (0: no limit). A run not finished in time is recorded as failed ("run timed out") and its worker replaced, so the other runs go on; --resume runs it again. A features job has the same limit (its runs then compute their own features).'),
     progress_sec: z

@@ -4,7 +4,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { UserInputError } from '../../core/errors.js';
 import { defaultSweepSpec, parseSweepSpec } from '../../sweep/spec.js';
-import { SweepSection } from '../../sweep/config.js';
+import { MAX_RUN_TIMEOUT_SEC, SweepSection } from '../../sweep/config.js';
 import { runSweep, type SweepRunSummary } from '../../runs/sweep-run.js';
 import { ProgressLine } from '../../runs/sweep-progress.js';
 import { resolveShard } from '../../runs/sweep-shard.js';
@@ -111,7 +111,7 @@ function nonNegativeInt(value: string): number {
 
 function nonNegativeSeconds(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 604_800) throw new InvalidArgumentError(`expected seconds from 0 (no limit) to 604800 (a week), got '${value}'`);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > MAX_RUN_TIMEOUT_SEC) throw new InvalidArgumentError(`expected seconds from 0 (no limit) to ${MAX_RUN_TIMEOUT_SEC} (a week), got '${value}'`);
   return n;
 }
 
