@@ -2,9 +2,13 @@
 // piece of pure computation (an exponentially weighted mean and variance over a 32 KB
 // Float64Array, with a branch per element, as a run's inner loops do) timed on one thread alone
 // and on two threads at once. Two free cores do twice the work of one in the same time (2.00×);
-// on a virtual machine whose cores are another machine's hyperthreads, or are shared with other
-// tenants, they do less, and no parallel program on them can do better. A benchmark that
-// compares N workers with one prints this beside its own ratio, measured next to its rounds.
+// cores shared with other tenants do less, and no parallel program on them can do better. A
+// benchmark that compares N workers with one prints this beside its own ratio, measured next to
+// its rounds. It measures computation only: its work is a chain of dependent arithmetic in L1,
+// which two threads sharing a core's units, its caches or the memory bandwidth still run at
+// nearly 2×. A loop reading a 1 MB array can scale less on the same cores at the same time
+// (1.30–1.87× where this gave 1.86–1.99×, on 2026-12-07): a probe near 2.00 is a ceiling, not a
+// promise.
 //
 //   const probe = await coreProbe();          // two threads, started once
 //   const { one, two, ratio } = await probe.measure();  // ms of one thread, ms of two, 2·one/two
