@@ -14,6 +14,9 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { dataPath } from '../helpers/data.js';
 import { cli } from '../helpers/run-cli.js';
+import { shortPeriodNote } from '../../src/cli/commands/backtest.js';
+import type { BacktestMetrics } from '../../src/backtest/metrics.js';
+import { DAY_MS } from '../../src/core/time.js';
 
 let dir: string;
 let con: { runAndReadAll(sql: string): Promise<{ getRows(): unknown[][] }>; closeSync(): void };
@@ -163,6 +166,15 @@ describe('backtest: reruns and errors', () => {
     expect(r.code, r.err).toBe(0);
     for (const label of ['Total return', 'Benchmark return', 'Max drawdown', 'Win rate', 'Sharpe', 'Sortino', 'Calmar', 'Omega', 'Turnover']) expect(r.out).toContain(label);
     expect(r.out).not.toContain('Files:');
+    // the bundled sample spans three minutes: the annualised ratios say so under the table
+    expect(r.out).toMatch(/^Note: the ratios are annualised from 3m 00\.0s of data \(180 returns of 1\.0s, scaled to 31,536,000 a year\)/m);
+  });
+
+  it('says nothing of annualising for a period of a day or more, or with no returns', () => {
+    const m = { periodMs: DAY_MS, returnsCount: 86_400, returnsIntervalMs: 1000, periodsPerYear: 31_536_000 } as BacktestMetrics;
+    expect(shortPeriodNote(m)).toEqual([]);
+    expect(shortPeriodNote({ ...m, periodMs: DAY_MS - 1 })[0]).toMatch(/^Note: the ratios are annualised from 23h 59m of data \(86,400 returns of 1\.0s/);
+    expect(shortPeriodNote({ ...m, periodMs: 0, returnsCount: 0 })).toEqual([]);
   });
 
   it('bad input: one line naming it, exit code 2', async () => {

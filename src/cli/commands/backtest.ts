@@ -5,6 +5,7 @@ import { flagLayer } from '../../core/config/resolve.js';
 import { renderConfigYaml } from '../../config.js';
 import { fingerprint } from '../../microstructure/fingerprint.js';
 import type { BacktestMetrics } from '../../backtest/metrics.js';
+import { DAY_MS } from '../../core/time.js';
 import { runBacktestJob, type BacktestJobSummary } from '../../runs/backtest-run.js';
 import { loadConfig } from '../config.js';
 import { InvalidArgumentError } from 'commander';
@@ -108,6 +109,20 @@ export function headlineRows(m: BacktestMetrics): string[][] {
   ];
 }
 
+/**
+ * A line under the headline metrics when the run spans less than a day: Sharpe and Sortino are
+ * scaled by √P and Calmar's CAGR is compounded over P return bins a year (empyrical's
+ * conventions, `metrics/returns.ts`), so a few minutes of returns stand in for a year. Correct
+ * to the formula, and easy to misread. Its lines; none for a day or more, or with no returns.
+ */
+export function shortPeriodNote(m: BacktestMetrics): string[] {
+  if (!(m.periodMs < DAY_MS) || m.returnsCount === 0) return [];
+  return [
+    `Note: the ratios are annualised from ${duration(m.periodMs)} of data (${num(m.returnsCount)} returns of ${duration(m.returnsIntervalMs)}, scaled to ${num(Math.round(m.periodsPerYear))} a year);`,
+    '      over so short a period they say little about a year.',
+  ];
+}
+
 function formatBacktest(s: BacktestJobSummary): string[] {
   const r = s.run;
   const out = [
@@ -115,6 +130,8 @@ function formatBacktest(s: BacktestJobSummary): string[] {
     '',
     ...table(headlineRows(s.metrics), [false, true]),
   ];
+  const shortNote = shortPeriodNote(s.metrics);
+  if (shortNote.length > 0) out.push('', ...shortNote);
   const bySymbol = Object.entries(s.layered.bySymbol);
   if (bySymbol.length > 1) {
     out.push('', 'By symbol');
