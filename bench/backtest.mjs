@@ -18,8 +18,9 @@
 //          `ofi-backtest backtest` does) → runBacktest with the default strategy (stage-1
 //          features chunk by chunk, CoreAlgorithm, checkRisk, orders) through the TradeSimulator
 //          → MetricsAggregator fed by the driver's hooks → metrics and layered metrics. Also on
-//          the big input: the same with the reading on the run's own thread, and the reading
-//          alone (the ceiling of the first).
+//          the big input: the same with the reading on the run's own thread, the reading
+//          alone (the ceiling of the first), and the Parquet decoding alone (parquet-wasm's own
+//          work, with no Arrow JS batch and no merge: the floor of any reading of these files).
 //   naive  the same run with per-event objects and no columnar reads: every Parquet batch turned
 //          into event objects (batchToEvents), the kinds merged object by object, the default
 //          strategy computing its features itself through the streaming classes one event object
@@ -32,7 +33,9 @@
 //
 // The backtest layer is loaded from dist/ when the package entries export it; otherwise the
 // source is bundled with esbuild into bench/out (the entries are wired separately). Prints
-// ratios and the aim (≥ 5 M events/s end to end); asserts nothing (a benchmark is not a test).
+// ratios, the time per event of compute, reading and decoding on one thread with what two
+// cores sharing them perfectly could give (a ceiling), and the aim (≥ 5 M events/s end to end);
+// asserts nothing (a benchmark is not a test).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -212,6 +215,32 @@ if (args.child) {
   const agg = new L.MetricsAggregator({ startValue: config.backtest.starting_cash });
   const t0 = performance.now();
   let result;
+  if (mode === 'decode') {
+    // Parquet decoding alone: parquet-wasm's stream over every file of the dataset, each batch
+    // freed in wasm as it comes (no Arrow JS batch, no merge) — what any program reading these
+    // files through parquet-wasm pays before it has a single event in JavaScript
+    const pq = await import('parquet-wasm');
+    const { openAsBlob } = await import('node:fs');
+    const ds = await L.openDataset(dataset);
+    let events = 0;
+    const cpu0 = process.cpuUsage();
+    for (const f of ds.files().filter((x) => x.path.endsWith('.parquet'))) {
+      const file = await pq.ParquetFile.fromFile(await openAsBlob(f.path));
+      try {
+        const groups = file.metadata().rowGroups().map((rg) => rg.numRows());
+        for await (const b of await file.stream({ batchSize: Math.max(config.dataset.batch_rows, ...groups) })) {
+          events += b.numRows;
+          b.free();
+        }
+      } finally {
+        file.free();
+      }
+    }
+    const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    process.stdout.write(JSON.stringify({ mode, events, ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+    process.exit(0);
+  }
   if (mode === 'read') {
     // the reading alone, on this thread: the ceiling of a run that reads on a worker
     const reader = await L.DataReader.open([dataset], { batchRows: config.dataset.batch_rows });
@@ -265,6 +294,7 @@ results.oursSmall = child('ours', little.dir);
 results.oursBig = child('ours', big.dir);
 results.oursThreadBig = child('ours-thread', big.dir);
 results.readBig = child('read', big.dir);
+results.decodeBig = child('decode', big.dir);
 results.naiveSmall = child('naive', little.dir);
 if (!args['no-naive-big']) results.naiveBig = child('naive', big.dir);
 
@@ -355,6 +385,7 @@ console.log(line(`  ours, ×${small}`, r.oursSmall));
 console.log(line(`  ours, ×${copies}`, r.oursBig));
 console.log(line(`  ours, read on the same thread, ×${copies}`, r.oursThreadBig));
 console.log(line(`  reading alone (DataReader.chunks), ×${copies}`, r.readBig));
+console.log(line(`  Parquet decoding alone (parquet-wasm), ×${copies}`, r.decodeBig));
 console.log(line(`  naive (per-event objects), ×${small}`, r.naiveSmall));
 if (r.naiveBig) console.log(line(`  naive (per-event objects), ×${copies}`, r.naiveBig));
 const same = (a, b) => a && b && JSON.stringify(a.run) === JSON.stringify(b.run);
@@ -375,5 +406,14 @@ console.log(st('whole run from the table (metrics streamed)', mem.wholeMs));
 console.log(st('whole run incl. the read', mem.wholeMs + mem.readMs));
 console.log(`  same result as the run from disk: ${mem.sameAsDisk ? 'yes' : 'NO'}`);
 console.log('');
+// what two cores could give if they shared the work of each event perfectly, at the measured
+// time per event of its parts on one thread: a ceiling, not a forecast (nothing splits that well)
+const us = (ms, n) => (ms * 1000) / n;
+const computeUs = us(mem.wholeMs, mem.events);
+const readUs = us(r.readBig.ms, r.readBig.events);
+const decodeUs = us(r.decodeBig.ms, r.decodeBig.events);
+const cores = Math.min(2, r.cpus);
+console.log(`Time per event on one thread: compute (whole run from the table) ${computeUs.toFixed(3)} µs, reading ${readUs.toFixed(3)} µs, of which Parquet decoding ${decodeUs.toFixed(3)} µs`);
+console.log(`  ${cores} cores sharing it perfectly: ${(cores / (computeUs + readUs)).toFixed(2)} M events/s with our reading, ${(cores / (computeUs + decodeUs)).toFixed(2)} M if reading cost no more than decoding, ${(cores / computeUs).toFixed(2)} M if it cost nothing`);
 const e2e = meps(r.oursBig);
 console.log(`Aim ≥ 5 M events/s end to end: ${e2e.toFixed(2)} M events/s from disk, ${(mem.events / ((mem.wholeMs + mem.readMs) / 1000) / 1e6).toFixed(2)} M from memory — ${e2e >= 5 ? 'met' : 'MISSED'}`);
