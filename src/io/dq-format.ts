@@ -3,6 +3,7 @@
  * then every check with its count, and for each check that found something its worst case
  * and first examples, each naming source, kind, symbol, row and time so it can be looked up.
  */
+import { duration, num as n, table } from '../core/text.js';
 import type { DqCheckResult, DqExample, DqLocation, DqReport, DqValue } from './dq-checks.js';
 
 const MARK = { error: 'ERROR', warning: 'warn', info: 'info' } as const;
@@ -71,24 +72,7 @@ function value(key: string, v: DqValue): string {
   return String(v);
 }
 
-function n(x: number): string {
-  return x.toLocaleString('en-US');
-}
-
 function plural(x: number, word: string): string {
   return x === 1 ? word : `${word}s`;
 }
 
-/** A duration for reading: `850 ms`, `7.25 s`, `3m 12s`, `2h 05m`. */
-export function duration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms * 1000) / 1000} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
-  const s = Math.round(ms / 1000);
-  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
-
-function table(rows: string[][], right: boolean[]): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => `  ${r.map((c, i) => (right[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd()}`);
-}

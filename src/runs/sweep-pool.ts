@@ -20,6 +20,7 @@
  * @see https://nodejs.org/api/worker_threads.html (workerData, postMessage and SharedArrayBuffer)
  */
 import { Worker } from 'node:worker_threads';
+import { duration } from '../core/text.js';
 
 /** A job for one worker: the message to send and what to do with the answer or a crash. */
 export interface PoolJob {
@@ -66,7 +67,7 @@ export interface WorkerPoolOptions {
 /** Why a job failed when its worker took longer than {@link WorkerPoolOptions.jobTimeoutMs} over it (the worker was stopped). */
 export class JobTimeout extends Error {
   constructor(readonly ms: number) {
-    super(`not finished after ${formatMs(ms)}: its worker was stopped`);
+    super(`not finished after ${duration(ms)}: its worker was stopped`);
     this.name = 'JobTimeout';
   }
 }
@@ -199,7 +200,7 @@ export class WorkerPool {
     const ms = this.options.startTimeoutMs ?? 300_000;
     slot.timer = setTimeout(() => {
       slot.timer = null;
-      this.fail(new Error(`a sweep worker did not start (${this.options.url.pathname}): not ready ${formatMs(ms)} after it was given its inputs`));
+      this.fail(new Error(`a sweep worker did not start (${this.options.url.pathname}): not ready ${duration(ms)} after it was given its inputs`));
     }, ms);
     // a clock alone does not keep the process alive
     slot.timer.unref();
@@ -243,13 +244,6 @@ export class WorkerPool {
     }
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
-}
-
-/** `ms` as people read it: '250 ms', '30 s', '2.5 min'. */
-function formatMs(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  if (ms < 120_000) return `${+(ms / 1000).toFixed(1)} s`;
-  return `${+(ms / 60_000).toFixed(1)} min`;
 }
 
 /** The first message of a worker once it has read its `workerData`. */

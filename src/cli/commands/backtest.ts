@@ -9,7 +9,7 @@ import { DAY_MS } from '../../core/time.js';
 import { runBacktestJob, type BacktestJobSummary } from '../../runs/backtest-run.js';
 import { loadConfig } from '../config.js';
 import { InvalidArgumentError } from 'commander';
-import { num, positiveNumber, samplePaths, secs, table } from '../format.js';
+import { duration, num, positiveNumber, samplePaths, table } from '../format.js';
 import { sourceLine } from './convert.js';
 
 interface BacktestFlags {
@@ -67,16 +67,6 @@ function seedArg(value: string): number {
 const pct = (x: number | null, d = 3) => (x === null ? '-' : `${(x * 100).toFixed(d)}%`);
 const fix = (x: number | null, d = 2) => (x === null ? '-' : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }));
 
-/** `5m 44.8s`, `1h 02m`, `850 ms` */
-export function duration(ms: number | null): string {
-  if (ms === null || !Number.isFinite(ms)) return '-';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ${(s % 60).toFixed(1).padStart(4, '0')}s`;
-  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
-
 /** The headline metrics as label / value rows. */
 export function headlineRows(m: BacktestMetrics): string[][] {
   const trade = (t: BacktestMetrics['bestTrade']) => (t ? `${fix(t.pnl)} (${pct(t.return)}, ${duration(t.durationMs)})` : '-');
@@ -126,7 +116,7 @@ export function shortPeriodNote(m: BacktestMetrics): string[] {
 function formatBacktest(s: BacktestJobSummary): string[] {
   const r = s.run;
   const out = [
-    `Backtest of ${r.symbols.join(' + ') || 'no symbol'}: ${num(r.events)} events, ${num(r.signals)} signals, ${num(r.orders)} orders, ${num(r.fills)} fills; config ${r.configHash}, ${secs(s.elapsedMs)}`,
+    `Backtest of ${r.symbols.join(' + ') || 'no symbol'}: ${num(r.events)} events, ${num(r.signals)} signals, ${num(r.orders)} orders, ${num(r.fills)} fills; config ${r.configHash}, ${duration(s.elapsedMs)}`,
     '',
     ...table(headlineRows(s.metrics), [false, true]),
   ];

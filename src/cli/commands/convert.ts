@@ -8,7 +8,7 @@ import { SOURCE_FORMATS } from '../../io/detect.js';
 import { formatReject, UserInputError } from '../../core/errors.js';
 import { flagLayer } from '../../core/config/resolve.js';
 import { loadConfig } from '../config.js';
-import { num, positiveInt, positiveNumber, samplePaths, secs, table } from '../format.js';
+import { num, positiveInt, positiveNumber, samplePaths, duration, table } from '../format.js';
 
 /** File the data-quality report is written to inside the output folder (skipped by dataset readers). */
 export const DQ_REPORT_FILE = '_dq.json';
@@ -93,7 +93,7 @@ function formatConvert(s: ConvertSummary): string[] {
   const failed = s.sources.filter((x) => x.error).length;
   out.push(
     `Converted ${num(s.sources.length - failed)} of ${num(s.sources.length)} source${s.sources.length === 1 ? '' : 's'} into ${s.out} ` +
-      `(${s.format}): ${num(s.written.totalRows)} rows in ${num(s.written.files.length)} file${s.written.files.length === 1 ? '' : 's'}, ${secs(s.elapsedMs)}`,
+      `(${s.format}): ${num(s.written.totalRows)} rows in ${num(s.written.files.length)} file${s.written.files.length === 1 ? '' : 's'}, ${duration(s.elapsedMs)}`,
   );
   out.push('', 'Partitions');
   out.push(

@@ -8,7 +8,7 @@ import type { SourceSummary } from '../../io/convert.js';
 import { computeFeatures, type FeaturesSummary } from '../../runs/features-run.js';
 import { featureFormatOf } from '../../runs/feature-writer.js';
 import { featureSetOptionsFromConfig } from '../../microstructure/feature-set.js';
-import { num, samplePaths, secs, table } from '../format.js';
+import { num, samplePaths, duration, table } from '../format.js';
 import { sourceLine } from './convert.js';
 
 interface FeaturesFlags {
@@ -58,7 +58,7 @@ function iso(ms: number): string {
 function formatFeatures(s: FeaturesSummary): string[] {
   const what = s.mode === 'bar' ? `bars of ${s.bar}` : 'one row per update';
   const out = [
-    `Features → ${s.out} (${s.format}): ${num(s.rows)} rows, ${what}, ${num(s.symbols.length)} symbol${s.symbols.length === 1 ? '' : 's'}, fp ${s.fp}, ${secs(s.elapsedMs)}`,
+    `Features → ${s.out} (${s.format}): ${num(s.rows)} rows, ${what}, ${num(s.symbols.length)} symbol${s.symbols.length === 1 ? '' : 's'}, fp ${s.fp}, ${duration(s.elapsedMs)}`,
     '',
   ];
   out.push(...table([['symbol', 'rows', 'from', 'to'], ...s.symbols.map((x) => [x.symbol, num(x.rows), iso(x.firstTs), iso(x.lastTs)])], [false, true, false, false]));

@@ -6,7 +6,7 @@ import { durationOrThrow, formatDuration } from '../../core/spans.js';
 import { loadConfig } from '../config.js';
 import { priceImpact, type ImpactResult, type ImpactSummary } from '../../runs/impact-run.js';
 import type { SourceSummary } from '../../io/convert.js';
-import { num, positiveInt, positiveNumber, samplePaths, secs } from '../format.js';
+import { num, positiveInt, positiveNumber, samplePaths, duration } from '../format.js';
 import { sourceLine } from './convert.js';
 
 interface ImpactFlags {
@@ -90,7 +90,7 @@ function resultLines(r: ImpactResult, intervalMs: number): string[] {
 }
 
 function formatImpact(s: ImpactSummary): string[] {
-  const out = [`Price impact of order flow imbalance (Cont, Kukanov & Stoikov 2014), OLS per symbol, ${secs(s.elapsedMs)}`, ''];
+  const out = [`Price impact of order flow imbalance (Cont, Kukanov & Stoikov 2014), OLS per symbol, ${duration(s.elapsedMs)}`, ''];
   for (const r of s.results) out.push(...resultLines(r, s.intervalMs), '');
   for (const f of s.failed) out.push(`${f.symbol}: NOT REGRESSED: ${f.error}`);
   for (const n of s.notes) out.push(`Note: ${n}`);

@@ -14,7 +14,7 @@ import { StrategyModeManager } from '../../risk/strategy-mode.js';
 import { GATING_REASONS, SIGNAL_SINK_NAMES } from '../../signals/config.js';
 import { configHashOf, type ModeSource } from '../../signals/core-algorithm.js';
 import type { Signal } from '../../signals/types.js';
-import { num, positiveNumber, samplePaths, secs, table } from '../format.js';
+import { num, positiveNumber, samplePaths, duration, table } from '../format.js';
 
 interface SignalsFlags {
   config?: string;
@@ -129,7 +129,7 @@ function sourceText(s: SignalSourceSummary): string {
 
 function formatSignals(s: SignalsRunSummary, sink: string, files: string[]): string[] {
   const out = [
-    `Signals → ${files.length > 0 ? files.join(' + ') : 'nowhere (null sink)'} (${sink}): ${num(s.signals)} signals, ${num(s.symbols.length)} symbol${s.symbols.length === 1 ? '' : 's'}, run ${s.runId}, config ${s.configHash}, ${secs(s.elapsedMs)}`,
+    `Signals → ${files.length > 0 ? files.join(' + ') : 'nowhere (null sink)'} (${sink}): ${num(s.signals)} signals, ${num(s.symbols.length)} symbol${s.symbols.length === 1 ? '' : 's'}, run ${s.runId}, config ${s.configHash}, ${duration(s.elapsedMs)}`,
     '',
   ];
   out.push(

@@ -9,7 +9,7 @@ import { runSweep, type SweepRunSummary } from '../../runs/sweep-run.js';
 import { ProgressLine } from '../../runs/sweep-progress.js';
 import { resolveShard } from '../../runs/sweep-shard.js';
 import { loadConfig } from '../config.js';
-import { num, positiveInt, samplePaths, secs } from '../format.js';
+import { num, positiveInt, samplePaths, duration } from '../format.js';
 import { formatScoreboard } from './scoreboard.js';
 import { sourceLine } from './convert.js';
 
@@ -142,7 +142,7 @@ function tapes(s: SweepRunSummary): string {
 }
 
 function formatSweep(s: SweepRunSummary, top: number): string[] {
-  const head = `Sweep ${s.setup.name}: ${num(s.plans)} runs${s.shard ? `, shard ${s.shard.index}/${s.shard.count} (${s.shard.from}): ${num(s.selected)}` : ''}; ${num(s.ran)} run now${s.skipped ? `, ${num(s.skipped)} resumed from disk` : ''}, ${num(s.failed)} failed; ${num(s.events)} events, ${s.workers} worker${s.workers === 1 ? '' : 's'}${s.crashes ? ` (${num(s.crashes)} replaced after a crash or the run time limit)` : ''}, ${s.featureTables} feature table${s.featureTables === 1 ? '' : 's'}${tapes(s)}; ${secs(s.elapsedMs)}`;
+  const head = `Sweep ${s.setup.name}: ${num(s.plans)} runs${s.shard ? `, shard ${s.shard.index}/${s.shard.count} (${s.shard.from}): ${num(s.selected)}` : ''}; ${num(s.ran)} run now${s.skipped ? `, ${num(s.skipped)} resumed from disk` : ''}, ${num(s.failed)} failed; ${num(s.events)} events, ${s.workers} worker${s.workers === 1 ? '' : 's'}${s.crashes ? ` (${num(s.crashes)} replaced after a crash or the run time limit)` : ''}, ${s.featureTables} feature table${s.featureTables === 1 ? '' : 's'}${tapes(s)}; ${duration(s.elapsedMs)}`;
   const out = [head, ''];
   if (s.scoreboard) out.push(...formatScoreboard(s.scoreboard, s.scoreboard.rows.slice(0, top)), '');
   else out.push(`A part of a sharded sweep: merge the parts with  ofi-backtest scoreboard merge ${dirname(s.dir)} --out ${dirname(s.dir)}`, '');
