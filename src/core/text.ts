@@ -18,7 +18,7 @@ const two = (x: number) => String(x).padStart(2, '0');
 /**
  * A span of time for reading, in the units a person would say it in: three significant figures
  * under a second, tenths of a second under a minute, then whole seconds, minutes or hours
- * beside the larger unit. `-` for null or a value that is not finite.
+ * beside the larger unit; nothing at all reads `0 s`. `-` for null or a value that is not finite.
  *
  * @example duration(0.125)      // '0.125 ms'
  * @example duration(400)        // '400 ms'
@@ -31,6 +31,7 @@ const two = (x: number) => String(x).padStart(2, '0');
 export function duration(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms)) return '-';
   if (ms < 0) return `-${duration(-ms)}`;
+  if (ms === 0) return '0 s';
   const small = +ms.toPrecision(3);
   if (small < 1000) return `${small} ms`;
   const tenths = Math.round(ms / 100) / 10;

@@ -8,6 +8,7 @@
  * numbers, and the non-terminal mode (timed plain lines) is the one that matters on a cluster,
  * which the common packages either skip or print on every update.
  */
+import { duration } from '../core/text.js';
 
 /** A count of runs at a moment. */
 export interface SweepProgress {
@@ -58,13 +59,13 @@ export class ProgressLine {
   }
 }
 
-/** `sweep 12/48 runs (25%), 3.2 runs/s, 11s left, 0 failed` */
+/** `sweep 12/48 runs (25%), 3.2 runs/s, 11 s left, 0 failed` (the time left in whole seconds) */
 export function progressText(p: SweepProgress, elapsedSec: number, label = 'sweep'): string {
   const rate = elapsedSec > 0 ? p.done / elapsedSec : 0;
   const left = rate > 0 ? (p.total - p.done) / rate : NaN;
   const pct = p.total > 0 ? Math.floor((100 * p.done) / p.total) : 100;
   const skipped = p.skipped > 0 ? `, ${p.skipped} resumed` : '';
-  return `${label} ${p.done}/${p.total} runs (${pct}%), ${rate.toFixed(rate < 10 ? 2 : 1)} runs/s, ${Number.isFinite(left) ? `${clock(left)} left` : 'time left unknown'}, ${p.failed} failed${skipped}`;
+  return `${label} ${p.done}/${p.total} runs (${pct}%), ${rate.toFixed(rate < 10 ? 2 : 1)} runs/s, ${Number.isFinite(left) ? `${duration(Math.round(left) * 1000)} left` : 'time left unknown'}, ${p.failed} failed${skipped}`;
 }
 
 function fitBar(p: SweepProgress, text: string, width: number): string {
@@ -73,12 +74,4 @@ function fitBar(p: SweepProgress, text: string, width: number): string {
   const n = Math.min(30, room);
   const full = p.total > 0 ? Math.round((n * p.done) / p.total) : n;
   return `[${'#'.repeat(full)}${'.'.repeat(n - full)}] ${text}`;
-}
-
-/** `45s`, `3m 05s`, `1h 02m` */
-function clock(sec: number): string {
-  const s = Math.round(sec);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
