@@ -8,7 +8,7 @@ import { SOURCE_FORMATS } from '../../io/detect.js';
 import { formatReject, UserInputError } from '../../core/errors.js';
 import { flagLayer } from '../../core/config/resolve.js';
 import { loadConfig } from '../config.js';
-import { num, positiveInt, positiveNumber, samplePaths, duration, table } from '../format.js';
+import { duration, num, positiveInt, positiveNumber, samplePaths, table } from '../format.js';
 
 /** File the data-quality report is written to inside the output folder (skipped by dataset readers). */
 export const DQ_REPORT_FILE = '_dq.json';

@@ -8,7 +8,7 @@ import type { SourceSummary } from '../../io/convert.js';
 import { computeFeatures, type FeaturesSummary } from '../../runs/features-run.js';
 import { featureFormatOf } from '../../runs/feature-writer.js';
 import { featureSetOptionsFromConfig } from '../../microstructure/feature-set.js';
-import { num, samplePaths, duration, table } from '../format.js';
+import { duration, num, samplePaths, table } from '../format.js';
 import { sourceLine } from './convert.js';
 
 interface FeaturesFlags {

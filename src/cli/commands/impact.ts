@@ -6,7 +6,7 @@ import { durationOrThrow, formatDuration } from '../../core/spans.js';
 import { loadConfig } from '../config.js';
 import { priceImpact, type ImpactResult, type ImpactSummary } from '../../runs/impact-run.js';
 import type { SourceSummary } from '../../io/convert.js';
-import { num, positiveInt, positiveNumber, samplePaths, duration } from '../format.js';
+import { duration, num, positiveInt, positiveNumber, samplePaths } from '../format.js';
 import { sourceLine } from './convert.js';
 
 interface ImpactFlags {

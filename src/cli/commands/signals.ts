@@ -14,7 +14,7 @@ import { StrategyModeManager } from '../../risk/strategy-mode.js';
 import { GATING_REASONS, SIGNAL_SINK_NAMES } from '../../signals/config.js';
 import { configHashOf, type ModeSource } from '../../signals/core-algorithm.js';
 import type { Signal } from '../../signals/types.js';
-import { num, positiveNumber, samplePaths, duration, table } from '../format.js';
+import { duration, num, positiveNumber, samplePaths, table } from '../format.js';
 
 interface SignalsFlags {
   config?: string;

@@ -9,7 +9,7 @@ import { runSweep, type SweepRunSummary } from '../../runs/sweep-run.js';
 import { ProgressLine } from '../../runs/sweep-progress.js';
 import { resolveShard } from '../../runs/sweep-shard.js';
 import { loadConfig } from '../config.js';
-import { num, positiveInt, samplePaths, duration } from '../format.js';
+import { duration, num, positiveInt, samplePaths } from '../format.js';
 import { formatScoreboard } from './scoreboard.js';
 import { sourceLine } from './convert.js';
 
