@@ -7,11 +7,12 @@
  * integer followed by `ev`. Anything else is refused with a message saying what was expected.
  */
 import { UserInputError } from './errors.js';
+import { HOUR_MS, MINUTE_MS } from './time.js';
 
 /** A span counted in events or in milliseconds (the shape of rolling windows and bars). */
 export type Span = { ms: number } | { events: number };
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: MINUTE_MS, h: HOUR_MS };
 const DURATION_RE = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;
 const EVENTS_RE = /^(\d+)\s*ev$/;
 

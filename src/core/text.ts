@@ -4,15 +4,13 @@
  * duration reads the same in a backtest's table, a data-quality gap and a run's time limit.
  * Pure (no Node API): the pure layers and Deno may use it.
  */
+import { DAY_MS, HOUR_MS, MINUTE_MS } from './time.js';
 
 /** `12,345`: digits grouped, en-US, whatever the machine's locale. */
 export function num(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-const MIN = 60_000;
-const HOUR = 3_600_000;
-const DAY = 86_400_000;
 const two = (x: number) => String(x).padStart(2, '0');
 
 /**
@@ -37,10 +35,10 @@ export function duration(ms: number | null): string {
   const tenths = Math.round(ms / 100) / 10;
   if (tenths < 60) return `${tenths} s`;
   const s = Math.round(ms / 1000);
-  if (s * 1000 < HOUR) return `${Math.floor(s / 60)}m ${two(s % 60)}s`;
-  const m = Math.round(ms / MIN);
-  if (m * MIN < DAY) return `${Math.floor(m / 60)}h ${two(m % 60)}m`;
-  const h = Math.round(ms / HOUR);
+  if (s * 1000 < HOUR_MS) return `${Math.floor(s / 60)}m ${two(s % 60)}s`;
+  const m = Math.round(ms / MINUTE_MS);
+  if (m * MINUTE_MS < DAY_MS) return `${Math.floor(m / 60)}h ${two(m % 60)}m`;
+  const h = Math.round(ms / HOUR_MS);
   return `${Math.floor(h / 24)}d ${two(h % 24)}h`;
 }
 
