@@ -37,7 +37,7 @@
 // cores sharing them perfectly could give (a ceiling), and the aim (≥ 5 M events/s end to end);
 // asserts nothing (a benchmark is not a test).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openAsBlob, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -220,7 +220,6 @@ if (args.child) {
     // freed in wasm as it comes (no Arrow JS batch, no merge) — what any program reading these
     // files through parquet-wasm pays before it has a single event in JavaScript
     const pq = await import('parquet-wasm');
-    const { openAsBlob } = await import('node:fs');
     const ds = await L.openDataset(dataset);
     let events = 0;
     for (const f of ds.files().filter((x) => x.path.endsWith('.parquet'))) {
