@@ -67,6 +67,9 @@ export const CRASHED = 'worker crashed: ';
 /** Start of the error of a run stopped at the sweep's time limit for one run (`runTimeoutMs`): `--resume` runs it again (with a longer limit, say). */
 export const TIMED_OUT = 'run timed out: ';
 
+/** The starts of the errors that were not the run's own doing ({@link CRASHED}, {@link TIMED_OUT}): `--resume` runs those again. */
+const NOT_ITS_OWN = [CRASHED, TIMED_OUT] as const;
+
 /** Options of {@link runSweep}. */
 export interface SweepRunOptions {
   spec: SweepSpec;
@@ -183,7 +186,7 @@ async function sweepOn(pool: SweepWorkers, plans: RunPlan[], selected: RunPlan[]
     if (other) throw new UserInputError(`${runsPath}: holds runs of another sweep (${other.sweep}, this one is ${setup.sweep}): the sweep file or the data changed; use another --out or drop --resume`);
     // a run that failed by itself would fail again; one whose worker crashed (out of memory,
     // killed) or that was stopped at the time limit gets another go
-    for (const r of read.records) if (r.error === null || !(r.error.startsWith(CRASHED) || r.error.startsWith(TIMED_OUT))) done.add(r.hash);
+    for (const { error, hash } of read.records) if (error === null || !NOT_ITS_OWN.some((p) => error.startsWith(p))) done.add(hash);
   }
   const manifest: SweepManifest = {
     sweep: setup.sweep,
