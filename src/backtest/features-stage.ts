@@ -275,10 +275,53 @@ class SymbolState {
   }
 }
 
+/**
+ * Buffers that one {@link FeatureStage} after another reuses in one thread
+ * ({@link FeatureStageOptions.scratch}): the rows' columns, the gathered windows and the fusion's
+ * output. A sweep run that computes its own features (`--no-feature-cache`) allocated about
+ * 40 MB of them over the sample × 8, external memory that made V8 mark its whole heap after
+ * nearly every run to free them (Node's `ArrayBuffer`s count against the heap's external-memory
+ * limit). A table a stage makes with a scratch lives in the scratch's buffers: it is valid until
+ * the next `run` of any stage given the same scratch, so a scratch is for a caller that is done
+ * with each table before it makes the next.
+ *
+ * @example
+ * const scratch = new FeatureScratch(); // one per thread
+ * for (const plan of plans) use(new FeatureStage(plan.features, { scratch }).run(events));
+ */
+export class FeatureScratch {
+  // nominal: only a scratch is a scratch (its buffers are kept in `lent`)
+  private readonly kind = 'feature-scratch';
+}
+
+/** The buffers of each {@link FeatureScratch}. */
+interface Lent {
+  rows: Rows | null;
+  gather: Gather;
+  fout: FusionColumns;
+}
+const lent = new WeakMap<FeatureScratch, Lent>();
+
+function newLent(): Lent {
+  return { rows: null, gather: new Gather(), fout: newFusionColumns(0) };
+}
+
+function lentOf(scratch: FeatureScratch): Lent {
+  let l = lent.get(scratch);
+  if (!l) lent.set(scratch, (l = newLent()));
+  return l;
+}
+
 /** Options of {@link FeatureStage}. */
 export interface FeatureStageOptions {
   /** `columnar` (default) or `streaming` (the feature set event by event: the reference). */
   engine?: 'columnar' | 'streaming';
+  /**
+   * Buffers to make the tables in, reused from stage to stage ({@link FeatureScratch}): each
+   * table is then valid only until the next `run` with the same scratch. Default: new buffers
+   * for every `run`, each table valid for as long as it is kept.
+   */
+  scratch?: FeatureScratch;
 }
 
 /**
@@ -298,8 +341,9 @@ export class FeatureStage {
   private readonly streaming: boolean;
   private readonly states = new Map<string, SymbolState>();
   private rows = new Rows(16, false);
-  private readonly gather = new Gather();
-  private fout: FusionColumns = newFusionColumns(0);
+  /** The gathered windows and the fusion's output: the scratch's, or this stage's own. */
+  private readonly lent: Lent;
+  private readonly reuseRows: boolean;
   /** The mid and spread carried from row to row (a typed array: loop-carried doubles would be boxed). */
   private readonly carried = new Float64Array(2);
   // scratch events for the streaming face of the fusion
@@ -312,6 +356,8 @@ export class FeatureStage {
     this.fp = fusion.fp;
     this.bars = (this.options.bar ?? null) !== null;
     this.streaming = this.bars || options.engine === 'streaming';
+    this.lent = options.scratch ? lentOf(options.scratch) : newLent();
+    this.reuseRows = options.scratch !== undefined;
     this.key = fingerprint({
       version: FEATURE_STAGE_VERSION,
       fusion: fusion.resolved,
@@ -327,11 +373,22 @@ export class FeatureStage {
     const n = t.length;
     let expect = 0;
     if (!this.bars) for (let i = 0; i < n; i++) if (t.kind[i] === QUOTE || t.kind[i] === TRADE) expect++;
-    this.rows = new Rows(this.bars ? 1024 : expect, this.bars);
+    this.rows = this.rowsFor(this.bars ? 1024 : expect);
     const states = t.symbols.map((s) => this.stateOf(s));
     if (this.streaming) this.runStreaming(t, states);
     else for (let w = 0; w < n; w += WINDOW) this.window(t, states, w, Math.min(n, w + WINDOW));
     return this.rows.table(this.fp);
+  }
+
+  /** Rows for `cap` rows to start with: the scratch's, emptied, when it has room, else new ones (kept in the scratch). */
+  private rowsFor(cap: number): Rows {
+    if (!this.reuseRows) return new Rows(cap, this.bars);
+    const l = this.lent;
+    if (l.rows && l.rows.cap >= cap && (l.rows.sym !== null) === this.bars) {
+      l.rows.n = 0;
+      return l.rows;
+    }
+    return (l.rows = new Rows(cap, this.bars));
   }
 
   /** End of the stream: the open bars' rows (bar rows only), delivered after event `lastIndex` of the last table. */
@@ -374,7 +431,7 @@ export class FeatureStage {
     const rows = this.rows;
     const { kind, sym, row } = t;
     const S = states.length;
-    const g = this.gather;
+    const g = this.lent.gather;
     g.reserve(w1 - w0, w1 - w0, S);
     const { qOff, tOff, qPos, tPos } = g;
     qOff.fill(0, 0, S + 1);
@@ -430,10 +487,11 @@ export class FeatureStage {
   private fuseColumnar(st: SymbolState, g: Segment): void {
     const { nq, nt } = g;
     const n = nq + nt;
-    if (this.fout.ts.length < n) this.fout = newFusionColumns(Math.max(n, 1024));
+    const l = this.lent;
+    if (l.fout.ts.length < n) l.fout = newFusionColumns(Math.max(n, 1024));
     const quotes = { ts: g.qts, bidPrice: g.bp, bidQty: g.bq, askPrice: g.ap, askQty: g.aq, updateId: g.uid };
     const trades = { ts: g.tts, price: g.price, qty: g.qty, side: g.side, market: g.market };
-    const f = st.fusion.updateColumns(quotes, trades, this.fout);
+    const f = st.fusion.updateColumns(quotes, trades, l.fout);
     const rows = this.rows;
     const divs = f.divergences;
     // the same merge walk, scattering the fused rows and carrying the mid of accepted quotes

@@ -51,7 +51,7 @@
 import { BacktestSection } from '../backtest/config.js';
 import type { EventTable } from '../backtest/data/event-table.js';
 import { BacktestDriver, feedTimesFor, type BacktestRunConfig, type EquityCurve, type FeedTimes } from '../backtest/driver.js';
-import { FeatureStage, featureTableRange, type FeatureTable } from '../backtest/features-stage.js';
+import { FeatureScratch, FeatureStage, featureTableRange, type FeatureTable } from '../backtest/features-stage.js';
 import { MetricsAggregator } from '../backtest/metrics.js';
 import { depthTrackFor, type DepthTrack, type DepthTrackData } from '../backtest/depth-track.js';
 import { DefaultStrategy } from '../backtest/strategies/default.js';
@@ -286,6 +286,12 @@ export function adoptMarket(table: EventTable, data: MarketData): Market {
 }
 
 /**
+ * The buffers of the features a run computes itself (no shared table): one run after another in
+ * this thread, each done with its table before the next makes its own ({@link FeatureScratch}).
+ */
+const OWN_FEATURES = new FeatureScratch();
+
+/**
  * The runs of a chain of segments in one pass over the events up to its last end (see the
  * module comment); `features` the stage-1 table of the whole data, or null to compute the
  * pass's own. Gives each segment's run and the events the pass went through. With shared
@@ -295,7 +301,7 @@ export function adoptMarket(table: EventTable, data: MarketData): Market {
 function runChain(plan: RunPlan, table: EventTable, features: FeatureTable | null, chain: readonly SegmentSpan[], stepMs: number, tapes: SignalTapes | null, market: Market | null | undefined): { runs: SegmentRun[]; events: number } {
   const config = plan.config as BacktestRunConfig;
   const n = table.lowerBound(chain[chain.length - 1]!.end);
-  const f = features ?? new FeatureStage(FeaturesSection.parse(config.features ?? {})).run(table.range(0, n));
+  const f = features ?? new FeatureStage(FeaturesSection.parse(config.features ?? {}), { scratch: OWN_FEATURES }).run(table.range(0, n));
   const startingCash = BacktestSection.parse(config.backtest ?? {}).starting_cash;
   const aggs = chain.map(() => new MetricsAggregator({ returnsIntervalMs: stepMs, startValue: startingCash }));
   const first = chain[0]!;

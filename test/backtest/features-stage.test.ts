@@ -11,7 +11,7 @@ import { eventsToBatch } from '../../src/core/batch.js';
 import type { EventKind, QuoteEvent, TradeEvent } from '../../src/core/events.js';
 import { readSource } from '../../src/io/detect.js';
 import { eventTableFromTables, type EventTable } from '../../src/backtest/data-reader.js';
-import { computeFeatureTable, FeatureStage, type FeatureTable } from '../../src/backtest/features-stage.js';
+import { computeFeatureTable, FeatureScratch, FeatureStage, type FeatureTable } from '../../src/backtest/features-stage.js';
 import { DataReader } from '../../src/runs/backtest-data.js';
 import { TRADE } from '../../src/backtest/data/columns.js';
 import { DIVERGENCE_TYPES } from '../../src/microstructure/divergence.js';
@@ -97,6 +97,35 @@ describe('FeatureStage on the real captures (BTCUSDT + ETHUSDT merged)', () => {
   it('other feature options (robust z-scores, divergence on OFI, keep every update id) agree too', () => {
     const options = { fusion: { zscore: { window: { events: 500 }, minPeriods: 50, robust: true }, divergence: { flow: 'ofi' as const, sampleMs: 500 }, updateIds: 'keep' as const, threshold: 0.8 } };
     expect(diff(computeFeatureTable(events, options), computeFeatureTable(events, options, { engine: 'streaming' }))).toBe('');
+  });
+
+  it('stages sharing a FeatureScratch give the rows of stages with their own buffers, in the same buffers while they fit', () => {
+    const robust = { fusion: { zscore: { window: { events: 500 }, minPeriods: 50, robust: true } } };
+    const bars = { bar: { ms: 1000 } };
+    const scratch = new FeatureScratch();
+    const half = events.range(0, events.length >> 1);
+    // whole, a prefix (fits: same buffers), other options, bar rows (another layout), whole again
+    const steps = [
+      { t: events, options: {} },
+      { t: half, options: {} },
+      { t: events, options: robust },
+      { t: half, options: bars },
+      { t: events, options: {} },
+    ];
+    const buffers: ArrayBufferLike[] = [];
+    for (const { t, options } of steps) {
+      const own = new FeatureStage(options).run(t);
+      const lent = new FeatureStage(options, { scratch }).run(t);
+      expect(diff(lent, own)).toBe('');
+      expect(lent.bar === null).toBe(own.bar === null);
+      buffers.push(lent.score.buffer);
+    }
+    expect(buffers[1], 'a prefix fits the whole table\'s buffers').toBe(buffers[0]);
+    expect(buffers[2], 'so do other options of the same layout').toBe(buffers[0]);
+    expect(buffers[3], 'bar rows have columns of their own').not.toBe(buffers[2]);
+    // a stage without a scratch makes new buffers for every run
+    const stage = new FeatureStage({});
+    expect(stage.run(half).score.buffer).not.toBe(stage.run(half).score.buffer);
   });
 });
 
